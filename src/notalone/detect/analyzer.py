@@ -1,0 +1,159 @@
+"""One message in, evidence out: normalise, run the pattern index, apply frames, add indicators.
+
+Frames tell warnings from attacks: a hit inside a warning ("police never ask you to go to a
+hotel"), a news report, reported speech ("if someone tells you to...") or a negation ("don't
+transfer") is discounted, and the evidence records why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from notalone.detect.indicators import Indicator, extract_indicators
+from notalone.detect.lexicon import Knowledge
+from notalone.detect.normalize import NormalizedText, normalize
+from notalone.detect.phrases import TOKEN_RE
+from notalone.detect.recognizers import RecognizerResult
+
+# How much each frame leaves of a hit's score. Kept here, not in data, because they shape the
+# scoring model itself (changing them changes every recognizer's meaning).
+FRAME_FACTORS = {
+    "warning": 0.25,
+    "news": 0.3,
+    "reported_speech": 0.35,
+    "negation": 0.2,
+    "benign_context": 0.4,
+}
+NEGATION_WINDOW = 3  # words between a negator and the hit it negates
+MAX_MESSAGE_CHARS = 20_000  # longer messages are analysed in their first and last parts
+
+_VI_LETTERS = frozenset("ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A tactic found in one message, with its span in the ORIGINAL text."""
+
+    tactic: str
+    start: int
+    end: int
+    score: float
+    recognizer: str
+    language: str
+    modifiers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAnalysis:
+    hits: tuple[Hit, ...]
+    indicators: tuple[Indicator, ...]
+    language_votes: dict[str, int]
+
+
+class MessageAnalyzer:
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+        self._function_words = {lang: p.function_words for lang, p in knowledge.packs.items()}
+
+    def analyze(self, text: str) -> MessageAnalysis:
+        if not text:
+            return MessageAnalysis((), (), {})
+        if len(text) > MAX_MESSAGE_CHARS:
+            return self._analyze_long(text)
+        norm = normalize(text, self.knowledge.vocabulary)
+        results = self.knowledge.index.analyze(norm)
+        hits = _apply_frames(norm, results) if results else []
+        indicators = tuple(extract_indicators(text))
+        hits.extend(_indicator_hits(indicators))
+        return MessageAnalysis(tuple(hits), indicators, self._votes(text, norm))
+
+    def _analyze_long(self, text: str) -> MessageAnalysis:
+        # A huge paste is scanned in overlapping windows so every span stays exact.
+        hits: list[Hit] = []
+        indicators: list[Indicator] = []
+        votes: dict[str, int] = {}
+        step = MAX_MESSAGE_CHARS - 500
+        for base in range(0, len(text), step):
+            part = self.analyze(text[base : base + MAX_MESSAGE_CHARS])
+            hits.extend(
+                Hit(h.tactic, h.start + base, h.end + base, h.score, h.recognizer, h.language, h.modifiers)
+                for h in part.hits
+                if base == 0 or h.start >= 500
+            )
+            for ind in part.indicators:
+                if base == 0 or ind.start >= 500:
+                    indicators.append(_shift(ind, base))
+            for k, v in part.language_votes.items():
+                votes[k] = votes.get(k, 0) + v
+        return MessageAnalysis(tuple(hits), tuple(indicators), votes)
+
+    def _votes(self, text: str, norm: NormalizedText) -> dict[str, int]:
+        votes: dict[str, int] = {}
+        if not _VI_LETTERS.isdisjoint(text.lower()):
+            votes["vi"] = 3
+        tokens = TOKEN_RE.findall(norm.text)
+        for lang, words in self._function_words.items():
+            n = sum(1 for t in tokens if t in words)
+            if n:
+                votes[lang] = votes.get(lang, 0) + n
+        return votes
+
+
+def _shift(ind: Indicator, base: int) -> Indicator:
+    return Indicator(ind.kind, ind.value, ind.normalized, ind.start + base, ind.end + base, ind.attrs)
+
+
+def _apply_frames(norm: NormalizedText, results: list[RecognizerResult]) -> list[Hit]:
+    frames = [r for r in results if r.kind.startswith("frame:")]
+    tactics = [r for r in results if not r.kind.startswith("frame:")]
+    tactics = _dedupe(tactics)
+    hits: list[Hit] = []
+    for r in tactics:
+        score = r.score
+        modifiers: list[str] = []
+        for f in frames:
+            kind = f.kind[6:]
+            if kind == "negation":
+                if f.end > r.start or f.start >= r.start:
+                    continue  # the negation sits inside the tactic's own phrase, or after it
+                if len(TOKEN_RE.findall(norm.text, f.end, r.start)) > NEGATION_WINDOW:
+                    continue
+            elif kind == "reported_speech" and f.start > r.start:
+                continue
+            if f.start < r.end and r.start < f.end and kind in ("warning", "news"):
+                # A cue that IS the evidence ("lừa đảo" in an accusation) is not a frame.
+                continue
+            if kind in modifiers:
+                continue
+            modifiers.append(kind)
+            score *= FRAME_FACTORS.get(kind, 1.0)
+        start, end = norm.to_original(r.start, r.end)
+        hits.append(Hit(r.kind, start, end, score, r.recognizer, r.language, tuple(modifiers)))
+    return hits
+
+
+def _dedupe(results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """Per tactic, keep the strongest of overlapping hits."""
+    results.sort(key=lambda r: (r.kind, -r.score, r.start))
+    kept: list[RecognizerResult] = []
+    for r in results:
+        if any(k.kind == r.kind and k.start < r.end and r.start < k.end for k in kept):
+            continue
+        kept.append(r)
+    return kept
+
+
+# Indicator attributes that are phishing evidence on their own, with the score they carry.
+_LINK_SIGNALS = (("lookalike_of", 0.85, "lookalike"), ("apk", 0.8, "apk"), ("shortener", 0.45, "shortener"))
+
+
+def _indicator_hits(indicators: tuple[Indicator, ...]) -> list[Hit]:
+    hits: list[Hit] = []
+    for ind in indicators:
+        if ind.kind not in ("url", "domain") or ind.attrs.get("official"):
+            continue
+        for attr, score, name in _LINK_SIGNALS:
+            if ind.attrs.get(attr):
+                hits.append(Hit("phishing_link", ind.start, ind.end, score, f"indicator.{name}.v1", "", ()))
+                break
+    return hits

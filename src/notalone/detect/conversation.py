@@ -1,0 +1,152 @@
+"""Incremental conversation scoring: ``ConversationState.add(message) -> Assessment``.
+
+The state is bounded: per speaker, the best score per tactic and a few evidence spans per
+tactic; per conversation, a handful of counters. Adding message 1,000 costs what adding
+message 10 costs, because nothing is rescanned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from notalone.detect.analyzer import MessageAnalyzer
+from notalone.detect.explain import Explainer
+from notalone.detect.lexicon import Knowledge
+from notalone.detect.scoring import SpeakerRisk, level_of, score_speaker
+from notalone.detect.types import Assessment, Evidence, IndicatorEvidence, Message
+
+EVIDENCE_PER_TACTIC = 3  # spans kept per speaker and tactic
+MAX_INDICATORS = 50
+CHILD_FACTOR = 0.4  # what the young person says is mostly answers and quotes, not attacks
+MAX_SPEAKERS = 64
+_LEVEL_RANK = {"none": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+@dataclass
+class SpeakerState:
+    best: dict[str, float] = field(default_factory=dict)
+    evidence: dict[str, list[Evidence]] = field(default_factory=dict)
+    risk: SpeakerRisk = SpeakerRisk(0.0, None, None)
+    messages: int = 0
+
+
+class ConversationState:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        analyzer: MessageAnalyzer,
+        explainer: Explainer,
+        *,
+        conversation_id: str | None = None,
+        child: str | None = None,
+        lang: str | None = None,
+        country: str | None = None,
+    ) -> None:
+        self.knowledge = knowledge
+        self._analyzer = analyzer
+        self._explainer = explainer
+        self.id = conversation_id
+        self.child = child
+        self.lang = lang
+        self.country = country or knowledge.default_country
+        self.speakers: dict[str, SpeakerState] = {}
+        self.indicators: list[IndicatorEvidence] = []
+        self.language_votes: dict[str, int] = {}
+        self.count = 0
+        self.first_alert_at: int | None = None
+        self._assessment: Assessment | None = None
+
+    def add(self, message: Message) -> Assessment:
+        index = self.count
+        self.count += 1
+        analysis = self._analyzer.analyze(message.text)
+        for lang, n in analysis.language_votes.items():
+            self.language_votes[lang] = self.language_votes.get(lang, 0) + n
+        for ind in analysis.indicators:
+            if len(self.indicators) < MAX_INDICATORS:
+                self.indicators.append(
+                    IndicatorEvidence(ind.kind, ind.value, ind.normalized, index, ind.start, ind.end,
+                                      tuple(sorted(ind.attrs.items())))
+                )
+        speaker = self._speaker(message.sender)
+        speaker.messages += 1
+        changed = bool(analysis.indicators)
+        if analysis.hits:
+            factor = CHILD_FACTOR if message.sender == self.child else 1.0
+            for hit in analysis.hits:
+                modifiers = hit.modifiers + (("young_person",) if factor < 1.0 else ())
+                ev = Evidence(hit.tactic, index, hit.start, hit.end, message.text[hit.start : hit.end],
+                              hit.score * factor, hit.recognizer, message.sender, modifiers)
+                changed |= self._keep(speaker, ev)
+            speaker.risk = score_speaker(speaker.best, self.knowledge)
+        if changed or self._assessment is None:
+            self._assessment = self._assess(index)
+        return self._assessment
+
+    @property
+    def assessment(self) -> Assessment:
+        return self._assessment if self._assessment is not None else self._assess(None)
+
+    def _speaker(self, name: str) -> SpeakerState:
+        state = self.speakers.get(name)
+        if state is None:
+            if len(self.speakers) >= MAX_SPEAKERS:
+                # Large group chats: fold the quietest newcomers together to keep state bounded.
+                name = "__others__"
+                state = self.speakers.get(name)
+            if state is None:
+                state = self.speakers[name] = SpeakerState()
+        return state
+
+    @staticmethod
+    def _keep(speaker: SpeakerState, ev: Evidence) -> bool:
+        kept = speaker.evidence.setdefault(ev.tactic, [])
+        if len(kept) >= EVIDENCE_PER_TACTIC and ev.score <= kept[-1].score:
+            return False
+        kept.append(ev)
+        kept.sort(key=lambda e: -e.score)
+        del kept[EVIDENCE_PER_TACTIC:]
+        if ev.score > speaker.best.get(ev.tactic, 0.0):
+            speaker.best[ev.tactic] = ev.score
+        return True
+
+    def _language(self) -> str:
+        if self.lang in self.knowledge.packs:
+            return self.lang
+        if self.language_votes:
+            lang = max(self.language_votes.items(), key=lambda kv: kv[1])[0]
+            if lang in self.knowledge.packs:
+                return lang
+        return self.knowledge.default_language
+
+    def _assess(self, index: int | None) -> Assessment:
+        top_name, top = None, SpeakerRisk(0.0, None, None)
+        for name, state in self.speakers.items():
+            risk = state.risk
+            if name == self.child and self.child is not None:
+                continue  # the young person's own words raise no alarm against themselves
+            if risk.risk > top.risk:
+                top_name, top = name, risk
+        level = level_of(top.risk, self.knowledge.level_thresholds)
+        if self.first_alert_at is None and index is not None and _LEVEL_RANK[level] >= 3:
+            self.first_alert_at = index
+        evidence = sorted(
+            (e for s in self.speakers.values() for kept in s.evidence.values() for e in kept),
+            key=lambda e: (e.message, e.start, e.tactic),
+        )
+        lang = self._language()
+        category = top.category if level != "none" else None
+        return Assessment(
+            id=self.id,
+            risk=top.risk,
+            level=level,
+            category=category,
+            first_alert_at=self.first_alert_at,
+            evidence=tuple(evidence),
+            indicators=tuple(self.indicators),
+            advice=self._explainer.advice(lang, level, category, self.country),
+            explanations=tuple(self._explainer.explain(lang, e) for e in evidence),
+            lang=lang,
+            summary=self._explainer.summary(lang, level, category, top_name, top.rule),
+            contributions={"tactics": top.risk},
+        )

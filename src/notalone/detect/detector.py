@@ -1,0 +1,65 @@
+"""The public face of the library: ``Detector.default().analyze(conversation)``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
+from typing import Any
+
+from notalone.detect.analyzer import MessageAnalyzer
+from notalone.detect.conversation import ConversationState
+from notalone.detect.explain import Explainer
+from notalone.detect.lexicon import Knowledge, load_knowledge
+from notalone.detect.parse import parse_conversation
+from notalone.detect.types import Assessment, Conversation, Message
+
+
+class Detector:
+    def __init__(self, knowledge: Knowledge, *, country: str | None = None) -> None:
+        self.knowledge = knowledge
+        self.country = country or knowledge.default_country
+        self.analyzer = MessageAnalyzer(knowledge)
+        self.explainer = Explainer(knowledge)
+
+    @classmethod
+    @cache
+    def default(cls) -> Detector:
+        """The detector over the bundled knowledge, loaded once per process."""
+        return cls(load_knowledge())
+
+    def new_conversation(
+        self,
+        conversation_id: str | None = None,
+        *,
+        child: str | None = None,
+        lang: str | None = None,
+    ) -> ConversationState:
+        return ConversationState(
+            self.knowledge,
+            self.analyzer,
+            self.explainer,
+            conversation_id=conversation_id,
+            child=child,
+            lang=lang,
+            country=self.country,
+        )
+
+    def analyze(self, conversation: Conversation | Mapping[str, Any]) -> Assessment:
+        """Assess a whole conversation (a ``Conversation`` or its JSON object)."""
+        conv = conversation if isinstance(conversation, Conversation) else parse_conversation(conversation)
+        state = self.new_conversation(conv.id, child=conv.child, lang=conv.lang)
+        for message in conv.messages:
+            state.add(message)
+        return state.assessment
+
+    def analyze_text(self, text: str, *, lang: str | None = None) -> Assessment:
+        """Assess one message on its own."""
+        if not isinstance(text, str):
+            from notalone.detect.types import InputError
+
+            raise InputError("text must be a string")
+        return self.analyze(Conversation(None, (Message("sender", text),), lang=lang))
+
+    def scan(self, conversations: Iterable[Conversation]) -> Iterator[Assessment]:
+        for conv in conversations:
+            yield self.analyze(conv)

@@ -1,0 +1,259 @@
+"""Loading and validating the knowledge files under ``notalone/data``.
+
+Everything the detector knows about language is data; this module turns it into recognizers
+and checks it at start-up, failing with the file and the problem named.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from notalone.detect.phrases import PhraseCompiler, PhraseError, fold
+from notalone.detect.recognizers import Pattern, PatternIndex, PatternRecognizer
+
+FRAME_KINDS = ("warning", "negation", "reported_speech", "news", "benign_context")
+TACTIC_TEXT_FIELDS = ("name", "description", "why", "advice")
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file is missing, malformed or inconsistent."""
+
+
+@dataclass(frozen=True, slots=True)
+class TacticSpec:
+    id: str
+    stage: str
+    severity: float
+    harmful_step: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    groups: tuple[frozenset[str], ...]
+    risk: float
+
+
+@dataclass(frozen=True, slots=True)
+class CategorySpec:
+    id: str
+    weights: Mapping[str, float]
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    expect: bool
+
+
+@dataclass
+class LanguagePack:
+    language: str
+    recognizers: list[PatternRecognizer] = field(default_factory=list)
+    frames: list[PatternRecognizer] = field(default_factory=list)
+    examples: dict[str, list[Example]] = field(default_factory=dict)  # recognizer id -> examples
+    tactic_texts: dict[str, dict[str, str]] = field(default_factory=dict)
+    advice: dict[str, Any] = field(default_factory=dict)
+    function_words: frozenset[str] = frozenset()
+
+
+@dataclass
+class Knowledge:
+    root: Path
+    tactics: dict[str, TacticSpec]
+    categories: dict[str, CategorySpec]
+    min_rule_score: float
+    level_thresholds: dict[str, float]
+    packs: dict[str, LanguagePack]
+    hotlines: dict[str, dict[str, str]]
+    default_country: str
+    default_language: str
+    vocabulary: frozenset[str]
+    index: PatternIndex
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(sorted(self.packs))
+
+    def recognizers(self) -> list[PatternRecognizer]:
+        return [r for p in self.packs.values() for r in (*p.recognizers, *p.frames)]
+
+
+def data_root() -> Path:
+    return Path(str(resources.files("notalone") / "data"))
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            doc = yaml.safe_load(fh)
+    except (OSError, yaml.YAMLError) as exc:
+        raise KnowledgeError(f"{path}: cannot read YAML: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise KnowledgeError(f"{path}: expected a mapping at the top level")
+    return doc
+
+
+def _require(doc: Mapping[str, Any], key: str, kind: type, path: Path) -> Any:
+    value = doc.get(key)
+    if not isinstance(value, kind):
+        raise KnowledgeError(f"{path}: '{key}' must be a {kind.__name__}")
+    return value
+
+
+@cache
+def load_knowledge(root: str | None = None) -> Knowledge:
+    """Load and validate every knowledge file (cached: call it freely)."""
+    base = Path(root) if root else data_root()
+    tactics = _load_tactics(base / "tactics.yaml")
+    categories, min_score, levels = _load_categories(base / "categories.yaml", tactics)
+    hot = _read(base / "hotlines.yaml")
+    langs = _read(base / "languages.yaml")
+    lex_root = base / "lexicons"
+    packs: dict[str, LanguagePack] = {}
+    vocabulary: set[str] = set()
+    for lang_dir in sorted(p for p in lex_root.iterdir() if p.is_dir()):
+        pack = _load_pack(base, lang_dir, tactics, vocabulary)
+        words = langs.get("languages", {}).get(pack.language, [])
+        pack.function_words = frozenset(fold(str(w)) for w in words)
+        packs[pack.language] = pack
+    if not packs:
+        raise KnowledgeError(f"{lex_root}: no language directories")
+    index = PatternIndex(r for p in packs.values() for r in (*p.recognizers, *p.frames))
+    return Knowledge(
+        root=base,
+        tactics=tactics,
+        categories=categories,
+        min_rule_score=min_score,
+        level_thresholds=levels,
+        packs=packs,
+        hotlines={str(k): {str(a): str(b) for a, b in v.items()} for k, v in hot["countries"].items()},
+        default_country=str(hot.get("default", "VN")),
+        default_language=str(langs.get("default", "vi")),
+        vocabulary=frozenset(w for w in vocabulary if len(w) >= 2),
+        index=index,
+    )
+
+
+def _load_tactics(path: Path) -> dict[str, TacticSpec]:
+    doc = _require(_read(path), "tactics", dict, path)
+    out: dict[str, TacticSpec] = {}
+    for tid, spec in doc.items():
+        if not isinstance(spec, dict) or "severity" not in spec or "stage" not in spec:
+            raise KnowledgeError(f"{path}: tactic {tid!r} needs 'stage' and 'severity'")
+        severity = float(spec["severity"])
+        if not 0.0 <= severity <= 1.0:
+            raise KnowledgeError(f"{path}: tactic {tid!r} severity must be in [0, 1]")
+        out[str(tid)] = TacticSpec(str(tid), str(spec["stage"]), severity, bool(spec.get("harmful_step")))
+    return out
+
+
+def _load_categories(
+    path: Path, tactics: Mapping[str, TacticSpec]
+) -> tuple[dict[str, CategorySpec], float, dict[str, float]]:
+    doc = _read(path)
+    cats = _require(doc, "categories", dict, path)
+    out: dict[str, CategorySpec] = {}
+    for cid, spec in cats.items():
+        weights = {str(k): float(v) for k, v in spec.get("weights", {}).items()}
+        rules = []
+        for rule in spec.get("rules", []):
+            groups = tuple(frozenset(str(t) for t in g) for g in rule["groups"])
+            rules.append(Rule(groups, float(rule["risk"])))
+        for t in [*weights, *(t for r in rules for g in r.groups for t in g)]:
+            if t not in tactics:
+                raise KnowledgeError(f"{path}: category {cid!r} names unknown tactic {t!r}")
+        out[str(cid)] = CategorySpec(str(cid), weights, tuple(rules))
+    levels = {str(k): float(v) for k, v in _require(doc, "levels", dict, path).items()}
+    return out, float(doc.get("min_score", 0.45)), levels
+
+
+def _load_pack(
+    base: Path, lang_dir: Path, tactics: Mapping[str, TacticSpec], vocabulary: set[str]
+) -> LanguagePack:
+    lang = lang_dir.name
+    pack = LanguagePack(lang)
+    variants = _optional(lang_dir / "_variants.yaml", "variants")
+    classes = _optional(lang_dir / "_classes.yaml", "classes")
+    compiler = PhraseCompiler(
+        {str(k): [str(x) for x in v] for k, v in variants.items()},
+        {str(k): [str(x) for x in v] for k, v in classes.items()},
+    )
+    for word, spellings in variants.items():
+        vocabulary.update(fold(str(w)) for w in (word, *spellings) if " " not in str(w))
+    frames = _optional(lang_dir / "_frames.yaml", "frames")
+    for kind, phrases in frames.items():
+        if kind not in FRAME_KINDS:
+            raise KnowledgeError(f"{lang_dir / '_frames.yaml'}: unknown frame {kind!r}")
+        entries = [{"phrase": p} if isinstance(p, str) else p for p in phrases]
+        patterns = _compile_patterns(entries, compiler, 1.0, lang_dir / "_frames.yaml", vocabulary)
+        pack.frames.append(PatternRecognizer(f"{lang}.frame.{kind}", f"frame:{kind}", lang, patterns))
+    for path in sorted(lang_dir.glob("*.yaml")):
+        if path.name.startswith("_"):
+            continue
+        doc = _read(path)
+        tactic = str(doc.get("tactic", path.stem))
+        if tactic not in tactics:
+            raise KnowledgeError(f"{path}: unknown tactic {tactic!r}")
+        if doc.get("language", lang) != lang:
+            raise KnowledgeError(f"{path}: language {doc.get('language')!r} is not {lang!r}")
+        rid = f"{doc.get('id', f'{lang}.{tactic}')}.v{int(doc.get('version', 1))}"
+        default = float(doc.get("score", 0.7))
+        entries = _require(doc, "patterns", list, path)
+        patterns = _compile_patterns(entries, compiler, default, path, vocabulary)
+        pack.recognizers.append(PatternRecognizer(rid, tactic, lang, patterns))
+        examples = doc.get("examples") or {}
+        pack.examples[rid] = [
+            *(Example(str(t if isinstance(t, str) else t["text"]), True) for t in examples.get("positive", [])),
+            *(Example(str(t if isinstance(t, str) else t["text"]), False) for t in examples.get("negative", [])),
+        ]
+    texts_path = base / "tactics" / f"{lang}.yaml"
+    if texts_path.exists():
+        texts = _require(_read(texts_path), "tactics", dict, texts_path)
+        pack.tactic_texts = {str(k): {str(a): str(b) for a, b in v.items()} for k, v in texts.items()}
+    advice_path = base / "advice" / f"{lang}.yaml"
+    if advice_path.exists():
+        pack.advice = _read(advice_path)
+    return pack
+
+
+def _optional(path: Path, key: str) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    value = _read(path).get(key) or {}
+    if not isinstance(value, dict):
+        raise KnowledgeError(f"{path}: '{key}' must be a mapping")
+    return value
+
+
+def _compile_patterns(
+    entries: list[Any], compiler: PhraseCompiler, default: float, path: Path, vocabulary: set[str]
+) -> list[Pattern]:
+    patterns: list[Pattern] = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not ({"phrase", "regex"} & entry.keys()):
+            raise KnowledgeError(f"{path}: pattern #{i} needs 'phrase' or 'regex'")
+        score = float(entry.get("score", default))
+        if not 0.0 < score <= 1.0:
+            raise KnowledgeError(f"{path}: pattern #{i} score must be in (0, 1]")
+        try:
+            if "phrase" in entry:
+                source = str(entry["phrase"])
+                compiled = compiler.compile(source)
+                regex, anchors = compiled.regex, compiled.anchors
+                vocabulary.update(t for t in re.findall(r"[a-z0-9]+", fold(source)))
+            else:
+                source = str(entry["regex"])
+                regex, anchors = source, None
+            patterns.append(Pattern(re.compile(regex), anchors, score, source, i))
+        except (PhraseError, re.error) as exc:
+            raise KnowledgeError(f"{path}: pattern #{i}: {exc}") from exc
+    return patterns

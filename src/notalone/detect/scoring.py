@@ -1,0 +1,68 @@
+"""From the best evidence per tactic of one speaker to a risk, a level and a category.
+
+Plain functions over plain mappings, so they can be tested and swapped on their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from notalone.detect.lexicon import Knowledge
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerRisk:
+    risk: float
+    category: str | None
+    rule: str | None  # which combination fired, for the explanation
+
+
+def noisy_or(values: list[float]) -> float:
+    miss = 1.0
+    for v in values:
+        miss *= 1.0 - v
+    return 1.0 - miss
+
+
+def score_speaker(best: Mapping[str, float], knowledge: Knowledge) -> SpeakerRisk:
+    """``best`` maps a tactic to the best (frame-adjusted) score this speaker showed."""
+    if not best:
+        return SpeakerRisk(0.0, None, None)
+    tactics = knowledge.tactics
+    base = noisy_or([tactics[t].severity * s for t, s in best.items() if t in tactics])
+    floor = knowledge.min_rule_score
+    rule_risk, rule_category, rule_name = 0.0, None, None
+    for cid, cat in knowledge.categories.items():
+        for n, rule in enumerate(cat.rules):
+            group_best = []
+            for group in rule.groups:
+                g = max((best.get(t, 0.0) for t in group), default=0.0)
+                if g < floor:
+                    break
+                group_best.append(g)
+            else:
+                risk = rule.risk * (0.8 + 0.2 * min(group_best))
+                if risk > rule_risk:
+                    rule_risk, rule_category, rule_name = risk, cid, f"{cid}#{n}"
+    if rule_risk >= base:
+        # Extra independent signals beyond the rule push the risk up a little.
+        risk = min(1.0, rule_risk + 0.1 * base * (1.0 - rule_risk))
+        return SpeakerRisk(risk, rule_category, rule_name)
+    return SpeakerRisk(base, best_category(best, knowledge), None)
+
+
+def best_category(best: Mapping[str, float], knowledge: Knowledge) -> str | None:
+    scored = [
+        (sum(w * best.get(t, 0.0) for t, w in cat.weights.items()), cid)
+        for cid, cat in knowledge.categories.items()
+    ]
+    value, cid = max(scored)
+    return cid if value > 0 else None
+
+
+def level_of(risk: float, thresholds: Mapping[str, float]) -> str:
+    for name in ("critical", "high", "medium", "low"):
+        if risk >= thresholds[name]:
+            return name
+    return "none"
