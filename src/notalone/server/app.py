@@ -1,0 +1,101 @@
+"""``create_app(settings)``: builds the FastAPI application. Nothing is created at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from notalone.server.db import make_engine, make_session_factory
+from notalone.server.i18n import Catalogues
+from notalone.server.observability import (
+    BodySizeLimitMiddleware,
+    Metrics,
+    ObservabilityMiddleware,
+)
+from notalone.server.problems import install_problem_handlers
+from notalone.server.ratelimit import RateLimiter, make_rate_limiter
+from notalone.server.routes import accounts, analyze, health, organisations, web
+from notalone.server.security import CsrfSigner
+from notalone.server.services import DetectorLike, Services, load_default_detector
+from notalone.server.settings import Settings
+
+log = logging.getLogger("notalone.server")
+
+DESCRIPTION = """\
+notalone checks messages and conversations for the tactics of online kidnapping, grooming,
+sextortion and fraud aimed at young people, and explains what it found.
+
+* Anyone may call `POST /api/v1/analyze` without an account; texts are never stored.
+* Platforms use API tokens (`Authorization: Bearer na_...`) with scopes.
+* Every error is an RFC 9457 problem (`application/problem+json`).
+* Every list is paginated with `limit` and `offset`.
+"""
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    detector_loader: Callable[[], DetectorLike] | None = None,
+    limiter: RateLimiter | None = None,
+    preload_detector: bool = False,
+) -> FastAPI:
+    """Build the app from ``settings``.
+
+    ``engine``, ``detector_loader`` and ``limiter`` may be handed in (tests do); otherwise they
+    are made from the settings. The detector loads on first use, or at start-up with
+    ``preload_detector``.
+    """
+    owns_engine = engine is None
+    engine = engine or make_engine(settings.effective_database_url)
+    limiter = limiter or make_rate_limiter(settings.redis_url)
+    services = Services(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        limiter=limiter,
+        metrics=Metrics(),
+        catalogues=Catalogues.load(),
+        csrf=CsrfSigner(settings.secret_key),
+        detector_loader=detector_loader or load_default_detector,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if preload_detector:
+            await run_in_threadpool(services.detector)
+        log.info("started", extra={"environment": settings.environment})
+        try:
+            yield
+        finally:
+            await services.limiter.close()
+            if owns_engine:
+                services.engine.dispose()
+
+    app = FastAPI(
+        title="notalone",
+        version="1.0.0",
+        summary="Protecting children and young people from online kidnapping, grooming, "
+        "sextortion and fraud",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.templates = web.make_templates()
+    install_problem_handlers(app)
+    for router in (
+        health.router,
+        analyze.router,
+        organisations.router,
+        accounts.router,
+        web.router,
+    ):
+        app.include_router(router)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ObservabilityMiddleware, metrics=services.metrics)
+    return app

@@ -1,0 +1,94 @@
+"""``POST /api/v1/analyze`` and ``/analyze/batch``: anonymous allowed, texts never stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from notalone.server.auth import Principal, Scope
+from notalone.server.deps import OptionalPrincipal, RateLimited, ServicesDep, enforce_rate_limit
+from notalone.server.problems import ProblemError
+from notalone.server.routes.common import problems
+from notalone.server.schemas import AnalyzeIn, AssessmentOut, BatchIn, BatchItemOut, BatchOut
+from notalone.server.services import Services
+
+router = APIRouter(prefix="/api/v1", tags=["analysis"], dependencies=[RateLimited])
+
+INLINE_CHARS = 4_000
+"""Single messages up to this size are analysed on the event loop (fast); others in a thread."""
+
+
+def _check_scope(principal: Principal | None) -> None:
+    if principal is not None and not principal.has_scope(Scope.ANALYZE):
+        raise ProblemError(403, "The API token lacks the 'analyze' scope.")
+
+
+def _analyze_one(services: Services, body: AnalyzeIn) -> dict[str, Any]:
+    detector = services.detector()
+    if body.text is not None:
+        result = detector.analyze_text(body.text, lang=body.lang)
+    else:
+        result = detector.analyze(body.conversation())
+    return result.to_dict()
+
+
+def _assess(services: Services, body: AnalyzeIn, kind: str) -> AssessmentOut:
+    try:
+        data = _analyze_one(services, body)
+    except services.input_error_types() as exc:
+        raise ProblemError(
+            422, str(exc) or "The conversation is malformed.", title="Invalid conversation"
+        ) from exc
+    out = AssessmentOut.model_validate(data)
+    services.metrics.analyses.labels(kind, out.level).inc()
+    return out
+
+
+def _is_small(body: AnalyzeIn) -> bool:
+    return body.text is not None and len(body.text) <= INLINE_CHARS
+
+
+@router.post("/analyze", responses=problems(400, 401, 403, 413, 422, 429))
+async def analyze(
+    body: AnalyzeIn, services: ServicesDep, principal: OptionalPrincipal
+) -> AssessmentOut:
+    """Assess one message (``text``) or a whole conversation (``messages``).
+
+    Anyone may call it without an account. The texts are analysed in memory and never stored
+    or logged.
+    """
+    _check_scope(principal)
+    kind = "message" if body.text is not None else "conversation"
+    if _is_small(body):
+        return _assess(services, body, kind)
+    return await run_in_threadpool(_assess, services, body, kind)
+
+
+def _assess_batch(services: Services, batch: BatchIn) -> BatchOut:
+    results: list[BatchItemOut] = []
+    for index, item in enumerate(batch.items):
+        kind = "message" if item.text is not None else "conversation"
+        try:
+            results.append(BatchItemOut(index=index, result=_assess(services, item, kind)))
+        except ProblemError as exc:
+            exc.extra["pointer"] = f"body:/items/{index}"
+            exc.detail = f"items[{index}]: {exc.detail}"
+            raise
+    return BatchOut(results=results)
+
+
+@router.post("/analyze/batch", responses=problems(400, 401, 403, 413, 422, 429))
+async def analyze_batch(
+    batch: BatchIn, request: Request, services: ServicesDep, principal: OptionalPrincipal
+) -> BatchOut:
+    """Assess up to 100 messages or conversations in one call (for platforms).
+
+    Each item counts against the rate limit. A malformed item fails the whole batch (422, with
+    a pointer to the item); nothing is stored either way.
+    """
+    _check_scope(principal)
+    if len(batch.items) > 1:
+        await enforce_rate_limit(request, principal, cost=len(batch.items) - 1)
+    return await run_in_threadpool(_assess_batch, services, batch)
