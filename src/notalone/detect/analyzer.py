@@ -152,6 +152,8 @@ def _indicator_hits(indicators: tuple[Indicator, ...]) -> list[Hit]:
     for ind in indicators:
         if ind.kind not in ("url", "domain") or ind.attrs.get("official"):
             continue
+        if any(h.start < ind.end and ind.start < h.end for h in hits):
+            continue  # a URL and its domain are one piece of evidence
         for attr, score, name in _LINK_SIGNALS:
             if ind.attrs.get(attr):
                 hits.append(Hit("phishing_link", ind.start, ind.end, score, f"indicator.{name}.v1", "", ()))

@@ -60,6 +60,8 @@ class PhraseCompiler:
         items, pos = self._sequence(tokens, 0, phrase)
         if pos != len(tokens):
             raise PhraseError(f"unbalanced ')' in phrase {phrase!r}")
+        if all(item.optional or item.gap for item in items):
+            raise PhraseError(f"phrase {phrase!r} has no required word")
         body = _join(items)
         return Compiled(rf"(?<![^\W_]){body}(?![^\W_])", _anchors(items))
 

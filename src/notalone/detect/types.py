@@ -95,7 +95,6 @@ class Assessment:
     advice: tuple[str, ...]
     explanations: tuple[str, ...]
     lang: str
-    messages_seen: int
     summary: str = ""
     contributions: dict[str, float] = field(default_factory=dict)
 

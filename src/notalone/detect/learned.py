@@ -1,0 +1,338 @@
+"""The learned stage: a compact linear model over folded text, aggregated per speaker.
+
+Why this shape
+--------------
+Patterns miss what nobody wrote a pattern for. This stage adds one more source of evidence: a
+logistic regression over fastText-style features of the FOLDED text (lower case, no
+diacritics, de-obfuscated, see :mod:`notalone.detect.normalize`), so Vietnamese typed with or
+without diacritics shares every feature.
+
+Features of one message (``tokens`` splits folded text on punctuation and maps digits to ``0``):
+
+* ``w:<word>`` for every token;
+* ``g:<gram>`` for every character 3-, 4- and 5-gram of ``<word>`` (word boundaries marked);
+* ``b:<word> <next>`` for every pair of adjacent tokens.
+
+Every occurrence has the value ``1 / sqrt(number of tokens)``. At training time the feature
+strings are hashed (CRC-32, :data:`HASH_BITS` bits) into a fixed-width vector; the artefact then
+stores, for every feature string seen in training, the weight of its bucket. Inference never
+hashes: the logit decomposes into a sum over words (each word's own and sub-word weights,
+cached per word) plus a sum over bigrams, so a short message costs a couple of dozen dictionary
+look-ups (measured in ``tests/detect/test_learned.py`` and ``bench/compare.py``).
+
+Conversation level: :class:`SpeakerAggregate` keeps, per speaker, a bounded window of recent
+message probabilities and returns the mean of the top ``k`` of them (``k`` = 5 by default, the
+mean over all when fewer), in the spirit of how Roblox's Sentinel aggregates a user's recent
+messages: several weak messages weigh more than one. That aggregate is then calibrated (Platt
+scaling fitted on the dev split at training time) so a probability of 0.8 is right about 80% of
+the time on data like the dev split.
+
+The artefact is plain arrays (``.npz``, loaded with ``allow_pickle=False``) plus a JSON model
+card; :func:`LearnedStage.load` checks :data:`FORMAT_VERSION` and fails clearly on a mismatch.
+Only numpy and the standard library are used here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import string
+import zlib
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from heapq import nlargest
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT_VERSION = 1
+MODEL_NAME = "learned"
+MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "models"
+HASH_BITS = 20
+NGRAM_SIZES = (3, 4, 5)
+MAX_TOKEN_CHARS = 24
+TOP_K = 5
+WINDOW = 100
+WORD_CACHE_SIZE = 200_000
+_KEY_SEPARATOR = "\n"
+
+_TOKEN_TABLE = str.maketrans(
+    {
+        **{c: " " for c in string.punctuation + "\t\r\n\u00a0…“”‘’«»–—•·"},
+        **{c: "0" for c in string.digits},
+    }
+)
+
+
+class ModelFormatError(RuntimeError):
+    """The model artefact is missing, damaged or of another format version."""
+
+
+def tokens(folded: str) -> list[str]:
+    """Split folded text into tokens: punctuation separates, digits become ``0``."""
+    return [t[:MAX_TOKEN_CHARS] for t in folded.translate(_TOKEN_TABLE).split()]
+
+
+def word_features(word: str) -> list[str]:
+    """The features one token contributes on its own: itself and its character n-grams."""
+    marked = f"<{word}>"
+    out = [f"w:{word}"]
+    for n in NGRAM_SIZES:
+        out.extend(f"g:{marked[i : i + n]}" for i in range(len(marked) - n + 1))
+    return out
+
+
+def bigram_features(toks: list[str]) -> list[str]:
+    return [f"b:{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
+
+
+def message_features(folded: str) -> tuple[list[str], float]:
+    """All feature strings of a message (with repeats) and the value of each occurrence."""
+    toks = tokens(folded)
+    feats: list[str] = []
+    for tok in toks:
+        feats.extend(word_features(tok))
+    feats.extend(bigram_features(toks))
+    return feats, 1.0 / math.sqrt(len(toks)) if toks else 0.0
+
+
+def feature_bucket(feature: str) -> int:
+    """The training-time hash of a feature string (stable across processes and platforms)."""
+    return zlib.crc32(feature.encode("utf-8")) & ((1 << HASH_BITS) - 1)
+
+
+def sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def logit(p: float, eps: float = 1e-6) -> float:
+    p = min(max(p, eps), 1.0 - eps)
+    return math.log(p / (1.0 - p))
+
+
+class _WordCache(dict[str, float]):
+    """word -> summed weight of its own features; computed on first sight, bounded."""
+
+    def __init__(self, weights: Mapping[str, float]) -> None:
+        super().__init__()
+        self._weights = weights
+
+    def __missing__(self, word: str) -> float:
+        get = self._weights.get
+        value = 0.0
+        for feat in word_features(word):
+            value += get(feat, 0.0)
+        if len(self) >= WORD_CACHE_SIZE:
+            self.clear()
+        self[word] = value
+        return value
+
+
+@dataclass
+class LearnedStage:
+    """The loaded model. ``message_probability`` is the hot path."""
+
+    weights: dict[str, float]
+    bias: float
+    calib_a: float = 1.0
+    calib_b: float = 0.0
+    categories: tuple[str, ...] = ()
+    category_index: dict[str, int] = field(default_factory=dict)
+    category_matrix: np.ndarray[Any, np.dtype[np.float32]] = field(
+        default_factory=lambda: np.zeros((0, 0), dtype=np.float32)
+    )
+    category_bias: np.ndarray[Any, np.dtype[np.float32]] = field(
+        default_factory=lambda: np.zeros(0, dtype=np.float32)
+    )
+    top_k: int = TOP_K
+    window: int = WINDOW
+    card: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._words = _WordCache(self.weights)
+        self._bigram = self.weights.get
+
+    # -- message level -------------------------------------------------------------------
+    def message_logit(self, folded: str) -> float:
+        """The raw (uncalibrated) logit of one message's folded text."""
+        toks = folded.translate(_TOKEN_TABLE).split()
+        if not toks:
+            return self.bias
+        if any(len(t) > MAX_TOKEN_CHARS for t in toks):
+            toks = [t[:MAX_TOKEN_CHARS] for t in toks]
+        total = sum(map(self._words.__getitem__, toks))
+        if len(toks) > 1:
+            get = self._bigram
+            for a, b in zip(toks, toks[1:], strict=False):
+                v = get(f"b:{a} {b}")
+                if v is not None:
+                    total += v
+        return self.bias + total / math.sqrt(len(toks))
+
+    def message_probability(self, folded: str) -> float:
+        """P(harmful) of one message on its own (uncalibrated; aggregate before calibrating)."""
+        return sigmoid(self.message_logit(folded))
+
+    def calibrate(self, aggregate: float) -> float:
+        """Platt scaling fitted on the dev split: aggregate score -> calibrated probability."""
+        return sigmoid(self.calib_a * logit(aggregate) + self.calib_b)
+
+    def new_aggregate(self) -> SpeakerAggregate:
+        return SpeakerAggregate(self, k=self.top_k, window=self.window)
+
+    def message_category(self, folded: str) -> str | None:
+        """Which harmful category the message's wording points at (only worth asking when the
+        message probability is high; slower than :meth:`message_probability`)."""
+        if not self.categories:
+            return None
+        feats, value = message_features(folded)
+        rows = [self.category_index[f] for f in feats if f in self.category_index]
+        scores = self.category_bias.astype(np.float64)
+        if rows:
+            scores = scores + value * self.category_matrix[rows].sum(axis=0)
+        return self.categories[int(np.argmax(scores))]
+
+    # -- persistence ---------------------------------------------------------------------
+    @classmethod
+    def load(cls, directory: str | Path | None = None, name: str = MODEL_NAME) -> LearnedStage:
+        """Load ``<name>.npz`` and ``<name>.json`` from ``directory`` (the bundled models)."""
+        base = Path(directory) if directory is not None else MODEL_DIR
+        npz_path, card_path = base / f"{name}.npz", base / f"{name}.json"
+        if not npz_path.is_file() or not card_path.is_file():
+            raise ModelFormatError(
+                f"learned model not found: {npz_path} (run `notalone train` to build it)"
+            )
+        try:
+            card = json.loads(card_path.read_text(encoding="utf-8"))
+            with np.load(npz_path, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+        except (OSError, ValueError) as exc:
+            raise ModelFormatError(f"cannot read learned model {npz_path}: {exc}") from exc
+        version = int(arrays.get("format_version", np.array([-1]))[0])
+        if version != FORMAT_VERSION or card.get("format_version") != FORMAT_VERSION:
+            raise ModelFormatError(
+                f"learned model {npz_path} has format version {version} "
+                f"(card: {card.get('format_version')}), this code reads version "
+                f"{FORMAT_VERSION}: rebuild it with `notalone train`"
+            )
+        try:
+            keys = _decode_keys(arrays["keys"])
+            values = arrays["weights"].astype(np.float64).tolist()
+            if len(keys) != len(values):
+                raise ModelFormatError(f"{npz_path}: {len(keys)} keys but {len(values)} weights")
+            params = arrays["params"].astype(np.float64).tolist()
+            bias, calib_a, calib_b, top_k, window = params[:5]
+            categories = tuple(_decode_keys(arrays["categories"])) if arrays["categories"].size else ()
+            cat_keys = _decode_keys(arrays["category_keys"]) if arrays["category_keys"].size else []
+        except KeyError as exc:
+            raise ModelFormatError(f"{npz_path}: missing array {exc}") from exc
+        return cls(
+            weights=dict(zip(keys, values, strict=True)),
+            bias=bias,
+            calib_a=calib_a,
+            calib_b=calib_b,
+            categories=categories,
+            category_index={k: i for i, k in enumerate(cat_keys)},
+            category_matrix=arrays["category_matrix"].astype(np.float32),
+            category_bias=arrays["category_bias"].astype(np.float32),
+            top_k=int(top_k),
+            window=int(window),
+            card=card,
+        )
+
+    def save(self, directory: str | Path, name: str = MODEL_NAME) -> tuple[Path, Path]:
+        """Write ``<name>.npz`` (plain arrays, compressed) and ``<name>.json`` (the model card)."""
+        base = Path(directory)
+        base.mkdir(parents=True, exist_ok=True)
+        keys = list(self.weights)
+        cat_keys = sorted(self.category_index, key=self.category_index.__getitem__)
+        npz_path, card_path = base / f"{name}.npz", base / f"{name}.json"
+        with npz_path.open("wb") as fh:
+            np.savez_compressed(
+                fh,
+                format_version=np.array([FORMAT_VERSION], dtype=np.int64),
+                keys=_encode_keys(keys),
+                weights=np.array([self.weights[k] for k in keys], dtype=np.float32),
+                params=np.array(
+                    [self.bias, self.calib_a, self.calib_b, self.top_k, self.window],
+                    dtype=np.float64,
+                ),
+                categories=_encode_keys(list(self.categories)),
+                category_keys=_encode_keys(cat_keys),
+                category_matrix=self.category_matrix.astype(np.float32),
+                category_bias=self.category_bias.astype(np.float32),
+            )
+        card = {**self.card, "format_version": FORMAT_VERSION}
+        card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return npz_path, card_path
+
+
+def _encode_keys(keys: Iterable[str]) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    joined = _KEY_SEPARATOR.join(keys)
+    return np.frombuffer(joined.encode("utf-8"), dtype=np.uint8).copy()
+
+
+def _decode_keys(array: np.ndarray[Any, Any]) -> list[str]:
+    if array.size == 0:
+        return []
+    return bytes(array.astype(np.uint8)).decode("utf-8").split(_KEY_SEPARATOR)
+
+
+class SpeakerAggregate:
+    """Bounded per-speaker state: the last ``window`` message probabilities and their top ``k``.
+
+    ``update(p)`` returns the calibrated conversation-level probability for this speaker: the
+    mean of the ``k`` largest recent message probabilities (of all of them while fewer than
+    ``k`` were seen), through the stage's calibration. The top ``k`` is recomputed only when the
+    new value enters it or a member leaves the window, so an update is O(1) almost always.
+    """
+
+    __slots__ = ("_kth", "_recent", "_stage", "_top", "count", "k", "probability", "window")
+
+    def __init__(self, stage: LearnedStage, *, k: int = TOP_K, window: int = WINDOW) -> None:
+        self._stage = stage
+        self.k = max(1, k)
+        self.window = max(self.k, window)
+        self._recent: deque[float] = deque()
+        self._top: list[float] = []
+        self._kth = -1.0
+        self.count = 0
+        self.probability = 0.0
+
+    @property
+    def score(self) -> float:
+        """The uncalibrated aggregate (top-k mean of message probabilities)."""
+        return sum(self._top) / len(self._top) if self._top else 0.0
+
+    def update(self, p: float) -> float:
+        self.count += 1
+        recent = self._recent
+        recent.append(p)
+        evicted = recent.popleft() if len(recent) > self.window else None
+        if len(self._top) < self.k or p > self._kth or (evicted is not None and evicted >= self._kth):
+            self._top = nlargest(self.k, recent)
+            self._kth = self._top[-1] if len(self._top) >= self.k else -1.0
+        self.probability = self._stage.calibrate(self.score)
+        return self.probability
+
+
+def combine(tactic_risk: float, learned_prob: float, weight: float = 1.0) -> tuple[float, dict[str, float]]:
+    """Combine tactic evidence and the calibrated learned probability into one risk.
+
+    ``risk = 1 - (1 - tactic_risk) * (1 - weight * learned_prob)`` (a noisy-or): it is never
+    below either part, so pattern alerts keep their meaning and a confident model can alert on
+    its own. ``contributions`` splits the risk between the parts in proportion to what each
+    brought (``{"tactics": ..., "learned": ...}``; they sum to ``risk``).
+    """
+    t = min(max(tactic_risk, 0.0), 1.0)
+    q = min(max(learned_prob * weight, 0.0), 1.0)
+    risk = 1.0 - (1.0 - t) * (1.0 - q)
+    total = t + q
+    if total <= 0.0:
+        return risk, {"tactics": 0.0, "learned": 0.0}
+    return risk, {"tactics": risk * t / total, "learned": risk * q / total}

@@ -1,0 +1,121 @@
+"""End-to-end behaviour of the detector on conversations, in Vietnamese, English and French."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+import pytest
+
+from notalone.detect import Detector, InputError, Message
+
+DET = Detector.default()
+HIGH = ("high", "critical")
+
+KIDNAP_VI = {
+    "id": "k1",
+    "messages": [
+        {"from": "a", "text": "Tôi là cán bộ công an, em liên quan vụ án rửa tiền."},
+        {
+            "from": "a",
+            "text": "Giữ bí mật, không được nói với bố mẹ. Thuê phòng khách sạn ở một mình và "
+            "chuyển 50tr vào stk 0123456789 để xác minh.",
+        },
+    ],
+}
+TEACHER_WARNING_VI = {
+    "id": "b1",
+    "messages": [
+        {
+            "from": "t",
+            "text": "Các em nhớ: công an không bao giờ gọi điện bắt các em thuê khách sạn hay chuyển "
+            "tiền. Gặp chuyện thì báo bố mẹ hoặc thầy cô.",
+        }
+    ],
+}
+
+
+def _analyze(conv: dict[str, Any]) -> dict[str, Any]:
+    return DET.analyze(conv).to_dict()
+
+
+def assert_spans_slice_original(conv: dict[str, Any], result: dict[str, Any]) -> None:
+    for t in result["tactics"]:
+        assert conv["messages"][t["message"]]["text"][t["start"] : t["end"]] == t["text"]
+    for i in result["indicators"]:
+        assert conv["messages"][i["message"]]["text"][i["start"] : i["end"]] == i["value"]
+
+
+def test_when_fake_police_orders_secrecy_hotel_and_transfer_then_level_is_high() -> None:
+    result = _analyze(KIDNAP_VI)
+    assert result["level"] in HIGH
+    assert result["category"] == "online_kidnapping"
+    assert result["first_alert_at"] is not None
+    assert result["advice"]
+    assert_spans_slice_original(KIDNAP_VI, result)
+
+
+def test_when_teacher_quotes_the_scam_then_level_stays_below_high() -> None:
+    result = _analyze(TEACHER_WARNING_VI)
+    assert result["level"] not in HIGH
+    assert result["first_alert_at"] is None
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        lambda s: s,
+        lambda s: unicodedata.normalize("NFD", s),
+        lambda s: "".join(
+            c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c)
+        ).replace("đ", "d").replace("Đ", "D"),
+        lambda s: s.replace("chuyển", "c.h.u.y.ể.n").replace("khách sạn", "kh\u200bách s\u200bạn"),
+    ],
+    ids=["nfc", "nfd", "no-diacritics", "obfuscated"],
+)
+def test_when_the_same_attack_is_spelled_differently_then_it_is_still_high(transform: Any) -> None:
+    conv = {
+        "id": "k",
+        "messages": [{"from": m["from"], "text": transform(m["text"])} for m in KIDNAP_VI["messages"]],
+    }
+    result = _analyze(conv)
+    assert result["level"] in HIGH, result["tactics"]
+    assert_spans_slice_original(conv, result)
+
+
+def test_when_danger_appears_late_then_alert_is_at_the_harmful_step() -> None:
+    chat = [{"from": "a" if i % 2 else "b", "text": f"hôm nay lớp mình học bài {i} vui ghê"} for i in range(60)]
+    conv = {"id": "late", "messages": chat + KIDNAP_VI["messages"]}
+    result = _analyze(conv)
+    assert result["first_alert_at"] == 61
+
+
+def test_incremental_state_matches_whole_conversation() -> None:
+    state = DET.new_conversation("k1")
+    for m in KIDNAP_VI["messages"]:
+        last = state.add(Message(m["from"], m["text"]))
+    assert last.to_dict() == _analyze(KIDNAP_VI)
+
+
+def test_when_child_is_named_then_their_own_words_raise_no_alarm() -> None:
+    conv = {
+        "id": "c",
+        "child": "u2",
+        "messages": [{"from": "u2", "text": m["text"]} for m in KIDNAP_VI["messages"]],
+    }
+    assert _analyze(conv)["level"] not in HIGH
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [None, [], "text", {"messages": "x"}, {"messages": [{"from": "a"}]}, {"messages": [{"text": 3}]}],
+)
+def test_malformed_conversations_raise_input_error(bad: Any) -> None:
+    with pytest.raises(InputError):
+        DET.analyze(bad)
+
+
+@pytest.mark.parametrize("text", ["", " ", "😀" * 1000, "x" * 1_000_000, "\ud800"])
+def test_odd_messages_never_crash(text: str) -> None:
+    result = DET.analyze_text(text).to_dict()
+    assert 0.0 <= result["risk"] <= 1.0

@@ -1,0 +1,49 @@
+"""The phrase language compiles to regexes that match every spelling and carry anchors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from notalone.detect.normalize import normalize
+from notalone.detect.phrases import PhraseCompiler, PhraseError
+
+COMPILER = PhraseCompiler(
+    {"khong": ["ko", "k", "hok"], "duoc": ["dc", "dk"], "voi": ["vs"]},
+    {"family": ["bố mẹ", "gia đình", "bố", "mẹ"]},
+)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text", "match"),
+    [
+        ("không (được|nên) (nói|kể) ... {family}", "em ko dc kể chuyện này vs bố mẹ", True),
+        ("không (được|nên) (nói|kể) ... {family}", "em không được kể với ai", False),
+        ("chặn? số {family}", "số bố mẹ", True),
+        ("tắt (máy|điện thoại)? ngay", "tắt ngay", True),
+        ("transfer* money", "I transferred money", True),
+        ("transfer* money", "money transfer", False),
+        ("a ... b", "a x y z b", True),
+        ("a ... b", "a x y z w b", False),
+        ("a .... b", "a x y z w v u b", True),
+        ("chuyển tiền", "chuyểntiền", False),
+        ("chuyển tiền", "CHUYỂN-TIỀN", True),
+        ("a/e", "a/e oi", True),
+    ],
+)
+def test_phrase_matches(phrase: str, text: str, match: bool) -> None:
+    compiled = COMPILER.compile(phrase)
+    assert bool(re.search(compiled.regex, normalize(text).text)) is match
+
+
+def test_anchor_is_the_rarest_required_word() -> None:
+    assert COMPILER.compile("không được nói với {family}").anchors == frozenset({"noi"})
+    assert COMPILER.compile("transfer* money").anchors == frozenset({"money"})
+    assert COMPILER.compile("... transfer*").anchors is None
+
+
+@pytest.mark.parametrize("phrase", ["", "(a|b", "a)", "(a|)", "{nope}", "..."])
+def test_bad_phrases_are_rejected_with_a_reason(phrase: str) -> None:
+    with pytest.raises(PhraseError):
+        COMPILER.compile(phrase)
