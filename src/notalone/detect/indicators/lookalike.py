@@ -1,0 +1,291 @@
+"""Official domains of protected brands and look-alikes of them."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ._data import load
+from ._text import strip_accents
+from .links import idna_host, is_ip, psl, registered_domain, split_url, unicode_host
+from .types import DomainAssessment, IndicatorError
+
+
+@dataclass(frozen=True, slots=True)
+class Brand:
+    id: str
+    kind: str
+    domains: tuple[str, ...]
+    keywords: tuple[str, ...]
+    senders: tuple[str, ...]
+
+
+@functools.cache
+def brands() -> dict[str, Brand]:
+    out: dict[str, Brand] = {}
+    for row in load("brands")["brands"]:
+        brand = Brand(
+            id=str(row["id"]),
+            kind=str(row["kind"]),
+            domains=tuple(str(d).lower() for d in row["domains"]),
+            keywords=tuple(str(k).lower() for k in row["keywords"]),
+            senders=tuple(str(s) for s in row.get("senders", ())),
+        )
+        out[brand.id] = brand
+    return out
+
+
+@functools.cache
+def _official_domains() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for brand in brands().values():
+        for domain in brand.domains:
+            index.setdefault(domain, brand.id)
+    return index
+
+
+@functools.cache
+def _official_suffixes() -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in load("brands")["official_suffixes"].items()}
+
+
+@functools.cache
+def shorteners() -> frozenset[str]:
+    return frozenset(str(s).lower() for s in load("shorteners")["shorteners"])
+
+
+@functools.cache
+def _extra_words() -> tuple[str, ...]:
+    words = {str(w).lower().replace("-", "") for w in load("brands")["extra_words"]}
+    return tuple(sorted(words, key=lambda w: (-len(w), w)))
+
+
+@functools.cache
+def _senders() -> dict[str, str]:
+    return {_fold(s): b.id for b in brands().values() for s in b.senders}
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", strip_accents(text).lower())
+
+
+def brand_for_sender(name: str) -> str | None:
+    """The brand whose official SMS sender name this is ("VCB" -> "vietcombank")."""
+    return _senders().get(_fold(name))
+
+
+# Letters from other scripts that look like Latin ones, and digit/letter swaps.
+_CONFUSABLES = str.maketrans(
+    {
+        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
+        "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g", "һ": "h", "ӏ": "l", "ո": "n", "ս": "u",
+        "ν": "v", "ο": "o", "α": "a", "ρ": "p", "τ": "t", "κ": "k", "ι": "i", "ԝ": "w",
+        "ɑ": "a", "ı": "i", "ⅼ": "l", "в": "b", "м": "m", "н": "h", "т": "t", "к": "k",
+        "ь": "b", "ɩ": "i", "ʀ": "r", "ᴠ": "v", "ɴ": "n", "ʙ": "b", "ᴄ": "c", "ᴋ": "k",
+    }
+)  # fmt: skip
+_SWAPS = str.maketrans(
+    {"0": "o", "1": "l", "i": "l", "|": "l", "!": "l", "3": "e", "4": "a", "5": "s",
+     "7": "t", "8": "b", "9": "g", "6": "b", "2": "z", "@": "a", "$": "s"}
+)  # fmt: skip
+
+
+def _deconfuse(text: str) -> str:
+    """NFKC, lower case, other-script look-alike letters to Latin, accents dropped."""
+    return strip_accents(unicodedata.normalize("NFKC", text).lower().translate(_CONFUSABLES))
+
+
+def skeleton(text: str) -> str:
+    """A form in which look-alike spellings of a name collide ("vietc0mbank" ~ "vietcombank")."""
+    s = _deconfuse(text).translate(_SWAPS)
+    s = re.sub(r"[^a-z]", "", s)
+    return s.replace("rn", "m").replace("vv", "w").replace("cl", "d")
+
+
+@functools.cache
+def _keywords() -> tuple[tuple[str, str, str], ...]:
+    """(keyword, skeleton, brand id), longest first."""
+    rows = [(kw, skeleton(kw), b.id) for b in brands().values() for kw in b.keywords]
+    return tuple(sorted(rows, key=lambda r: (-len(r[0]), r[0])))
+
+
+def _strip_extras(word: str) -> str:
+    """Remove known extra words from both ends ("vcbonline" -> "vcb")."""
+    changed = True
+    while changed and word:
+        changed = False
+        for extra in _extra_words():
+            if len(word) > len(extra) and word.startswith(extra):
+                word = word[len(extra) :]
+                changed = True
+            elif len(word) > len(extra) and word.endswith(extra):
+                word = word[: -len(extra)]
+                changed = True
+    return word
+
+
+_TOKEN_SPLIT = re.compile(r"[-_]+|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+
+def _match_name(compact: str, tokens: list[str], kw: str, stripped: str) -> bool:
+    if len(kw) >= 6 and kw in compact:
+        return True
+    if len(kw) >= 3 and kw in tokens:
+        return True
+    return stripped == kw or any(_strip_extras(t) == kw for t in tokens if len(t) > len(kw))
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance, returning ``limit + 1`` once it exceeds ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _lookalike(labels: list[str], idn: bool) -> tuple[str, str] | None:
+    """(brand id, reason) if one of the labels imitates a protected brand name."""
+    forms = []
+    for label in labels:
+        plain = label.lower()
+        tokens = [t for t in _TOKEN_SPLIT.split(plain) if t]
+        compact = "".join(tokens)
+        forms.append((plain, tokens, compact, _strip_extras(compact)))
+    # 1. The brand name itself, possibly with extra words.
+    if not idn:
+        for kw, _, brand in _keywords():
+            for _, tokens, compact, stripped in forms:
+                if _match_name(compact, tokens, kw, stripped):
+                    return brand, "brand name in unofficial domain"
+    # 2. Homoglyphs (other scripts, accents) and digit/letter swaps.
+    skel_forms = []
+    for plain, _, _, _ in forms:
+        stokens = [skeleton(t) for t in re.split(r"[-_]+", plain) if t]
+        scompact = "".join(stokens)
+        skel_forms.append((stokens, scompact, _strip_extras(scompact)))
+    for _kw, skw, brand in _keywords():
+        if len(skw) < 3:
+            continue
+        for stokens, scompact, sstripped in skel_forms:
+            if _match_name(scompact, stokens, skw, sstripped):
+                reason = (
+                    "homoglyph/IDN imitation of brand name"
+                    if idn
+                    else ("digit/letter swap of brand name")
+                )
+                return brand, reason
+    # 3. Close spellings of long names.
+    for kw, skw, brand in _keywords():
+        if len(kw) < 6:
+            continue
+        for (_, _, compact, stripped), (_, scompact, sstripped) in zip(
+            forms, skel_forms, strict=True
+        ):
+            for cand in {compact, stripped, scompact, sstripped}:
+                if len(cand) < 5:
+                    continue
+                target = skw if cand in (scompact, sstripped) else kw
+                d = _distance(cand, target, 2)
+                if d == 0 or d > 2:
+                    continue
+                if d == 2 and len(kw) < 8 and cand[0] != target[0]:
+                    continue
+                return brand, f"spelling close to brand name (edit distance {d})"
+    return None
+
+
+def official_brand(host: str) -> str | None:
+    """Brand id when ``host`` is an official domain or one of its subdomains."""
+    h = host.lower().rstrip(".")
+    reg = registered_domain(h)
+    official = _official_domains()
+    if reg is not None:
+        # walk from the host up to (and including) the registered domain, never above it
+        node = h
+        while True:
+            if node in official:
+                return official[node]
+            if node == reg or "." not in node:
+                break
+            node = node.split(".", 1)[1]
+    for suffix, brand in _official_suffixes().items():
+        if h == suffix or h.endswith("." + suffix):
+            return brand
+    return None
+
+
+@functools.lru_cache(maxsize=16384)
+def _assess_host(host: str) -> DomainAssessment:
+    h = idna_host(host)
+    if is_ip(h):
+        return DomainAssessment(host=h, registered_domain=None, ip=True)
+    reg = registered_domain(h)
+    decoded = unicode_host(h)
+    brand = official_brand(h)
+    shortener = h in shorteners() or (reg is not None and reg in shorteners())
+    if brand is not None or reg is None:
+        return DomainAssessment(
+            host=h,
+            registered_domain=reg,
+            official_brand=brand,
+            shortener=shortener,
+            unicode_host=decoded if decoded != h else None,
+        )
+    suffix = psl().publicsuffix(h) or ""
+    sub = h[: len(h) - len(suffix)].rstrip(".") if suffix else h
+    labels = [unicode_host(lab) for lab in sub.split(".") if lab and lab != "www"]
+    idn = any(not lab.isascii() for lab in labels)
+    found = _lookalike(labels, idn)
+    return DomainAssessment(
+        host=h,
+        registered_domain=reg,
+        lookalike_of=found[0] if found else None,
+        reason=found[1] if found else None,
+        shortener=shortener,
+        unicode_host=decoded if decoded != h else None,
+    )
+
+
+def assess_domain(host_or_url: str) -> DomainAssessment:
+    """Official brand, look-alike, shortener and APK flags of a host or URL (offline)."""
+    text = host_or_url.strip()
+    if not text:
+        raise IndicatorError("empty host")
+    looks_like_url = "/" in text or "@" in text or "?" in text or ":" in text
+    parts = split_url(text if "://" in text or not looks_like_url else "https://" + text)
+    host = parts.host if looks_like_url else text
+    result = _assess_host(host)
+    apk = parts.path.lower().endswith((".apk", ".xapk", ".apks")) if looks_like_url else False
+    lookalike_of, reason = result.lookalike_of, result.reason
+    if parts.userinfo and lookalike_of is None:
+        # "https://vietcombank.com.vn@evil.top/": the part before "@" is not the host
+        info = _lookalike([re.sub(r"[^\w\-]", "-", parts.userinfo)], not parts.userinfo.isascii())
+        if info is not None or any(d in parts.userinfo.lower() for d in _official_domains()):
+            lookalike_of = info[0] if info else "unknown"
+            reason = "brand name before '@' hides the real host"
+    if apk or (lookalike_of, reason) != (result.lookalike_of, result.reason):
+        return DomainAssessment(
+            host=result.host,
+            registered_domain=result.registered_domain,
+            official_brand=result.official_brand,
+            lookalike_of=lookalike_of,
+            reason=reason,
+            shortener=result.shortener,
+            apk=apk,
+            ip=result.ip,
+            unicode_host=result.unicode_host,
+        )
+    return result
