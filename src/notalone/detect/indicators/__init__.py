@@ -93,6 +93,7 @@ _HANDLE_LIKE = re.compile(r"[a-z]+:(?:@|id:)\S+|@[A-Za-z0-9_.]+(?:\s.*)?", re.IG
 _BANK_KEY = re.compile(r"[A-Za-z0-9_]+:\d{6,19}")
 _MONEY_KEY = re.compile(r"[A-Z]{3,4}:\d+(?:\.\d+)?")
 _PHONE_LIKE = re.compile(r"(?:tel:)?[+(]?[\d\s.\-()/+]+", re.IGNORECASE)
+_CURRENCIES = frozenset({"VND", "USD", "EUR", "GBP", "USDT"})
 _CRYPTO_PREFIX = re.compile(r"(?:BTC|ETH|TRON|TRX|EVM|USDT):", re.IGNORECASE)
 
 
@@ -104,7 +105,7 @@ def detect_kind(value: str) -> str:
     bare = _CRYPTO_PREFIX.sub("", text, count=1)
     if WALLET.fullmatch(bare):
         return "crypto_wallet"
-    if _MONEY_KEY.fullmatch(text) and not _BANK_KEY.fullmatch(text):
+    if _MONEY_KEY.fullmatch(text) and text.split(":", 1)[0] in _CURRENCIES:
         return "money"
     if _BANK_KEY.fullmatch(text.replace(" ", "")):
         prefix = text.split(":", 1)[0]

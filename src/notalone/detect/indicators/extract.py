@@ -11,9 +11,10 @@ import bisect
 import functools
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 
-from ._text import strip_accents, word_alternation
+from ._text import strip_accents
 from .banks import account_digits, banks, is_ewallet
 from .crypto import find_wallets
 from .emails import EMAIL, normalize_email
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 _TRIGGER = re.compile(r"[0-9@]|[^\W_]\.[^\W\d_]")
 _DOTWORD = re.compile(r"[^\W_]\.[^\W\d_]")
 _DIGIT = re.compile(r"[0-9]")
+# every phone, short code and account has a run of 3 digits, or is "+<digit>..."
+_PHONE_GATE = re.compile(r"[0-9]{3}|\+ ?[0-9]")
 _WINDOW = 40
 _MAX_CANDIDATES = 2000  # per message and kind: bounds the work on hostile 1 MB input
 
@@ -60,30 +63,94 @@ _OTHER_WORDS = (
 )  # fmt: skip
 
 
+@functools.lru_cache(maxsize=65536)
 def _fold(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", strip_accents(text).lower())
 
 
+_WORD = re.compile(r"(?:[^\W\d_][\u0300-\u036f]*)+")
+_MAX_PHRASE_WORDS = 5
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\W_]", "", unicodedata.normalize("NFC", text).lower())
+
+
+def _phrase_words(phrase: str) -> list[str]:
+    return [w for w in re.split(r"[\s/\-_.]+", phrase) if w]
+
+
 @functools.cache
-def _keywords() -> tuple[re.Pattern[str], dict[str, str]]:
-    """One regex for every context word, and folded word -> category."""
-    category: dict[str, str] = {}
-    phrases: list[str] = []
+def _keywords() -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
+    """Context phrases by exact (accented) key and by accent-free key -> category, and
+    the keys of every phrase's first word (a cheap filter)."""
+    exact: dict[str, str] = {}
+    folded: dict[str, str] = {}
+    firsts: set[str] = set()
+
+    def put(phrase: str, cat: str) -> None:
+        words = _phrase_words(phrase)
+        if not words:
+            return
+        exact.setdefault("".join(_key(w) for w in words), cat)
+        folded.setdefault("".join(_fold(w) for w in words), cat)
+        firsts.add(_key(words[0]))
+        firsts.add(_fold(words[0]))
+
     for words, cat in (
-        (_OTHER_WORDS, "other"),
-        (_PHONE_WORDS, "phone"),
         (_ACCOUNT_WORDS, "account"),
+        (_PHONE_WORDS, "phone"),
+        (_OTHER_WORDS, "other"),
     ):
         for w in words:
-            category[_fold(w)] = cat
-            phrases.append(w)
+            put(w, cat)
     for bank in banks().values():
         for alias in (*bank.aliases, bank.short_name):
-            key = _fold(alias)
-            if len(key) >= 2:
-                category[key] = "bank:" + bank.code
-                phrases.append(alias.lower())
-    return re.compile(word_alternation(phrases), re.IGNORECASE), category
+            if len(_fold(alias)) >= 2:
+                put(alias, "bank:" + bank.code)
+    return exact, folded, frozenset(firsts)
+
+
+def _context_words(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, category) of context phrases in ``text[start:end]``, longest first.
+
+    Accent-aware: "má" is not "mã", but "ma" typed without accents is.
+    """
+    exact, folded, firsts = _keywords()
+    words: list[tuple[int, int, str, str]] = []
+    for m in _WORD.finditer(text, start, len(text) if end is None else end):
+        w = m.group()
+        k = unicodedata.normalize("NFC", w).lower() if not w.isascii() else w.lower()
+        f = k if k.isascii() else _fold(k)
+        words.append((m.start(), m.end(), k, f))
+    out: list[tuple[int, int, str]] = []
+    i = 0
+    n = len(words)
+    while i < n:
+        if words[i][2] not in firsts and words[i][3] not in firsts:
+            i += 1
+            continue
+        hit = None
+        key = fold = ""
+        keys: list[tuple[str, str]] = []
+        for j in range(min(_MAX_PHRASE_WORDS, n - i)):
+            key += words[i + j][2]
+            fold += words[i + j][3]
+            keys.append((key, fold))
+        for size in range(len(keys), 0, -1):
+            key, fold = keys[size - 1]
+            cat = exact.get(key)
+            if cat is None and key == fold:  # typed without accents: compare accent-free
+                cat = folded.get(fold)
+            if cat is not None:
+                hit = (words[i][0], words[i + size - 1][1], cat, size)
+                break
+        if hit is None:
+            i += 1
+            continue
+        out.append(hit[:3])
+        i += hit[3]
+    return out
 
 
 class _Mask:
@@ -237,27 +304,32 @@ class _Extractor:
                     break
         if not tokens:
             return
-        regex, category = _keywords()
         starts = [s for s, _ in tokens]
         # each context word is given to the nearest number; a word after the number counts less
         context: list[list[tuple[int, str, int]]] = [[] for _ in tokens]
-        for m in regex.finditer(text):
-            cat = category.get(_fold(m.group()))
-            if cat is None:
-                continue
+        # only the text around the numbers is read for context words
+        spans: list[list[int]] = []
+        for s, e in tokens:
+            lo, hi = max(0, s - _WINDOW - 1), e + _WINDOW + 1
+            if spans and lo <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], hi)
+            else:
+                spans.append([lo, hi])
+        found = [hit for lo, hi in spans for hit in _context_words(text, lo, hi)]
+        for kw_start, kw_end, cat in found:
             best: tuple[int, int] | None = None
-            i = bisect.bisect_left(starts, m.end())
-            if i < len(tokens) and tokens[i][0] - m.end() <= _WINDOW:
-                best = (tokens[i][0] - m.end(), i)
+            i = bisect.bisect_left(starts, kw_end)
+            if i < len(tokens) and tokens[i][0] - kw_end <= _WINDOW:
+                best = (tokens[i][0] - kw_end, i)
             j = i - 1
-            while j >= 0 and tokens[j][1] > m.start():
+            while j >= 0 and tokens[j][1] > kw_start:
                 j -= 1
-            if j >= 0 and m.start() - tokens[j][1] <= _WINDOW:
-                eff = (m.start() - tokens[j][1]) * 2 + 3
+            if j >= 0 and kw_start - tokens[j][1] <= _WINDOW:
+                eff = (kw_start - tokens[j][1]) * 2 + 3
                 if best is None or eff < best[0]:
                     best = (eff, j)
             if best is not None:
-                context[best[1]].append((best[0], cat, m.start()))
+                context[best[1]].append((best[0], cat, kw_start))
         for (start, end), ctx in zip(tokens, context, strict=True):
             self.number(start, end, sorted(ctx))
 
@@ -322,7 +394,9 @@ class _Extractor:
         if "@" in text:
             steps.append(self.handles)
         if _DIGIT.search(text):
-            steps += [self.wallets, self.money, self.numbers]
+            steps += [self.wallets, self.money]
+            if _PHONE_GATE.search(text):
+                steps.append(self.numbers)
         for step in steps:
             try:
                 step()

@@ -68,9 +68,23 @@ def is_short_code(digits: str, region: str = "VN") -> bool:
     return digits.isdigit() and low <= len(digits) <= high and not digits.startswith("0")
 
 
-@functools.lru_cache(maxsize=8192)
 def _normalize(cleaned: str, region: str) -> tuple[str, str, str | None]:
-    """(normalised, line_type, service) or raises IndicatorError."""
+    """(normalised, line_type, service) or raises IndicatorError (both outcomes cached)."""
+    result = _normalize_cached(cleaned, region)
+    if isinstance(result, IndicatorError):
+        raise IndicatorError(*result.args)
+    return result
+
+
+@functools.lru_cache(maxsize=16384)
+def _normalize_cached(cleaned: str, region: str) -> tuple[str, str, str | None] | IndicatorError:
+    try:
+        return _normalize_uncached(cleaned, region)
+    except IndicatorError as exc:
+        return exc
+
+
+def _normalize_uncached(cleaned: str, region: str) -> tuple[str, str, str | None]:
     plus = cleaned.startswith("+")
     digits = cleaned[1:] if plus else cleaned
     if not digits.isdigit():
