@@ -165,6 +165,27 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="session")
+def _shared_app(engine: Engine) -> Iterator[tuple[FastAPI, TestClient]]:
+    app = create_app(make_settings(), engine=engine, detector_loader=FakeDetector)
+    with TestClient(app, base_url="https://testserver") as c:
+        yield app, c
+
+
+@pytest.fixture
+def shared_client(
+    _shared_app: tuple[FastAPI, TestClient], session_factory: sessionmaker[Session]
+) -> Iterator[TestClient]:
+    """One app per backend for the many fast tests: each test gets its own rolled-back
+    transaction and an empty cookie jar."""
+    app, client = _shared_app
+    services: Services = app.state.services
+    services.session_factory = session_factory
+    client.cookies.clear()
+    yield client
+    client.cookies.clear()
+
+
+@pytest.fixture(scope="session")
 def redis_url() -> str:
     import redis
 

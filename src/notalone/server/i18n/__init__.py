@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
 import yaml
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)
+
 
 LANGUAGES: tuple[str, ...] = ("vi", "en", "fr")
 FALLBACK = "en"
@@ -30,7 +38,7 @@ def _tactic_names(lang: str) -> dict[str, str]:
         )
     except (FileNotFoundError, OSError):
         return {}
-    data = yaml.safe_load(text) or {}
+    data = _yaml(text) or {}
     if isinstance(data, Mapping) and isinstance(data.get("tactics"), Mapping):
         data = data["tactics"]
     names: dict[str, str] = {}
@@ -53,13 +61,15 @@ class Catalogues:
         self._tactics = {lang: dict(t) for lang, t in tactics.items()}
 
     @classmethod
+    @functools.cache
     def load(cls) -> Catalogues:
+        """The packaged catalogues (read once per process: they are data, never changed)."""
         texts: dict[str, dict[str, str]] = {}
         tactics: dict[str, dict[str, str]] = {}
         package = resources.files("notalone.server.i18n")
         for lang in LANGUAGES:
             flat: dict[str, str] = {}
-            _flatten("", yaml.safe_load(package.joinpath(f"{lang}.yaml").read_text("utf-8")), flat)
+            _flatten("", _yaml(package.joinpath(f"{lang}.yaml").read_text("utf-8")), flat)
             texts[lang] = flat
             tactics[lang] = _tactic_names(lang)
         return cls(texts, tactics)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from importlib import resources
 from typing import Annotated, Any
@@ -43,7 +44,9 @@ CSP = (
 )
 
 
+@functools.cache
 def make_templates() -> Jinja2Templates:
+    """The page templates (compiled once per process; autoescape on)."""
     env = Environment(
         loader=PackageLoader("notalone.server", "templates"),
         autoescape=select_autoescape(["html"], default=True),
