@@ -16,7 +16,13 @@ from typing import Any
 
 import yaml
 
-from notalone.detect.phrases import PhraseCompiler, PhraseError, fold
+from notalone.detect.phrases import (
+    PhraseCompiler,
+    PhraseError,
+    fold,
+    regex_anchors,
+    regex_requirements,
+)
 from notalone.detect.recognizers import Pattern, PatternIndex, PatternRecognizer
 
 FRAME_KINDS = ("warning", "negation", "reported_speech", "news", "benign_context")
@@ -120,8 +126,9 @@ def load_knowledge(root: str | None = None) -> Knowledge:
     lex_root = base / "lexicons"
     packs: dict[str, LanguagePack] = {}
     vocabulary: set[str] = set()
+    common = frozenset(fold(str(w)) for ws in langs.get("languages", {}).values() for w in ws)
     for lang_dir in sorted(p for p in lex_root.iterdir() if p.is_dir()):
-        pack = _load_pack(base, lang_dir, tactics, vocabulary)
+        pack = _load_pack(base, lang_dir, tactics, vocabulary, common)
         words = langs.get("languages", {}).get(pack.language, [])
         pack.function_words = frozenset(fold(str(w)) for w in words)
         packs[pack.language] = pack
@@ -177,7 +184,11 @@ def _load_categories(
 
 
 def _load_pack(
-    base: Path, lang_dir: Path, tactics: Mapping[str, TacticSpec], vocabulary: set[str]
+    base: Path,
+    lang_dir: Path,
+    tactics: Mapping[str, TacticSpec],
+    vocabulary: set[str],
+    common: frozenset[str],
 ) -> LanguagePack:
     lang = lang_dir.name
     pack = LanguagePack(lang)
@@ -186,6 +197,7 @@ def _load_pack(
     compiler = PhraseCompiler(
         {str(k): [str(x) for x in v] for k, v in variants.items()},
         {str(k): [str(x) for x in v] for k, v in classes.items()},
+        common,
     )
     for word, spellings in variants.items():
         vocabulary.update(fold(str(w)) for w in (word, *spellings) if " " not in str(w))
@@ -252,8 +264,9 @@ def _compile_patterns(
                 vocabulary.update(t for t in re.findall(r"[a-z0-9]+", fold(source)))
             else:
                 source = str(entry["regex"])
-                regex, anchors = source, None
-            patterns.append(Pattern(re.compile(regex), anchors, score, source, i))
+                regex, anchors = source, regex_anchors(source)
+            requires = regex_requirements(regex) if anchors is None else frozenset()
+            patterns.append(Pattern(re.compile(regex), anchors, score, source, i, requires))
         except (PhraseError, re.error) as exc:
             raise KnowledgeError(f"{path}: pattern #{i}: {exc}") from exc
     return patterns

@@ -35,6 +35,7 @@ class _Item:
     anchors: frozenset[str] | None
     optional: bool = False
     gap: bool = False
+    single: bool = False  # every spelling is exactly one token (it can open an anchor bigram)
 
 
 def fold(text: str) -> str:
@@ -47,8 +48,12 @@ def _word_tokens(text: str) -> list[str]:
 
 class PhraseCompiler:
     def __init__(
-        self, variants: Mapping[str, Sequence[str]], classes: Mapping[str, Sequence[str]]
+        self,
+        variants: Mapping[str, Sequence[str]],
+        classes: Mapping[str, Sequence[str]],
+        common: frozenset[str] = frozenset(),
     ) -> None:
+        self._common = common  # frequent words make poor anchors
         self._variants = {fold(k): [fold(v) for v in vs] for k, vs in variants.items()}
         self._class_src = dict(classes)
         self._class_cache: dict[str, _Item] = {}
@@ -63,7 +68,9 @@ class PhraseCompiler:
         if all(item.optional or item.gap for item in items):
             raise PhraseError(f"phrase {phrase!r} has no required word")
         body = _join(items)
-        return Compiled(rf"(?<![^\W_]){body}(?![^\W_])", _anchors(items))
+        # No leading look-behind: a pattern that starts with literals lets the regex engine skip
+        # ahead fast. The start-of-word check is done by the caller (see ``at_word_start``).
+        return Compiled(rf"(?:{body})(?![^\W_])", _anchors(items, self._common))
 
     # --- parsing -----------------------------------------------------------------------------
     def _sequence(self, tokens: list[str], pos: int, phrase: str) -> tuple[list[_Item], int]:
@@ -85,8 +92,10 @@ class PhraseCompiler:
                 optional = pos < len(tokens) and tokens[pos] == "?"
                 if optional:
                     pos += 1
-                group = inner[0] if len(inner) == 1 else _Item(_join(inner), _anchors(inner))
-                alternatives[-1].append(_Item(f"(?:{group.regex})", group.anchors, optional))
+                group = inner[0] if len(inner) == 1 else _Item(_join(inner), _anchors(inner, self._common))
+                alternatives[-1].append(
+                    _Item(f"(?:{group.regex})", group.anchors, optional, single=group.single)
+                )
                 continue
             alternatives[-1].append(self._atom(tok, phrase))
             pos += 1
@@ -94,12 +103,13 @@ class PhraseCompiler:
             raise PhraseError(f"empty alternative in phrase {phrase!r}")
         if len(alternatives) == 1:
             return alternatives[0], pos
+        single = all(len(alt) == 1 and alt[0].single and not alt[0].optional for alt in alternatives)
         regex = "|".join(_join(alt) for alt in alternatives)
-        anchor_sets = [_anchors(alt) for alt in alternatives]
+        anchor_sets = [_anchors(alt, self._common) for alt in alternatives]
         anchors: frozenset[str] | None = None
         if all(a is not None for a in anchor_sets):
             anchors = frozenset().union(*(a for a in anchor_sets if a is not None))
-        return [_Item(f"(?:{regex})", anchors)], pos
+        return [_Item(f"(?:{regex})", anchors, single=single)], pos
 
     def _atom(self, tok: str, phrase: str) -> _Item:
         if tok in ("...", "...."):
@@ -116,7 +126,9 @@ class PhraseCompiler:
             tok = tok[:-1]
         words = _word_tokens(tok)
         if not words:
-            raise PhraseError(f"no letters or digits in {tok!r} of phrase {phrase!r}")
+            if prefix or not tok.strip():
+                raise PhraseError(f"no letters or digits in {tok!r} of phrase {phrase!r}")
+            return _Item(re.escape(tok), None, optional)  # a symbol such as "&" or "$"
         if len(words) > 1:  # "a/e", "e-mail": several tokens typed as one word
             regex = SEP.join(re.escape(w) for w in words)
             if prefix:
@@ -127,9 +139,12 @@ class PhraseCompiler:
         alts = [SEP.join(re.escape(w) for w in _word_tokens(s) or [s]) for s in spellings]
         regex = "|".join(alts)
         if prefix:
-            return _Item(f"(?:{regex})[^\\W_]*", None, optional)
+            # Prefix anchors end in "*": the index matches them against the start of a token.
+            prefixes = frozenset(f"{(_word_tokens(s) or [s])[0]}*" for s in spellings)
+            return _Item(f"(?:{regex})[^\\W_]*", prefixes, optional)
         anchors = frozenset((_word_tokens(s) or [s])[0] for s in spellings)
-        return _Item(f"(?:{regex})", anchors, optional)
+        single = all(len(_word_tokens(s)) == 1 for s in spellings)
+        return _Item(f"(?:{regex})", anchors, optional, single=single)
 
     def _class(self, name: str, phrase: str) -> _Item:
         if name in self._class_cache:
@@ -139,7 +154,7 @@ class PhraseCompiler:
         self._class_cache[name] = _Item("(?!)", None)  # guards against a class naming itself
         compiled = [self._sequence(_TOKEN.findall(entry), 0, entry)[0] for entry in self._class_src[name]]
         regex = "|".join(_join(items) for items in compiled)
-        sets = [_anchors(items) for items in compiled]
+        sets = [_anchors(items, self._common) for items in compiled]
         anchors = (
             frozenset().union(*(a for a in sets if a is not None))
             if all(a is not None for a in sets)
@@ -170,14 +185,151 @@ def _join(items: Sequence[_Item]) -> str:
 _SHORT_COST = {1: 12, 2: 8, 3: 3}
 
 
-def _anchors(items: Sequence[_Item]) -> frozenset[str] | None:
-    """Pick the required element whose tokens are rarest (long tokens are rarer than short)."""
+def _anchors(items: Sequence[_Item], common: frozenset[str] = frozenset()) -> frozenset[str] | None:
+    """Pick what every match must contain that is rarest in ordinary text.
+
+    Candidates are one required element (its tokens) or two adjacent required elements as a
+    bigram "a b" (Vietnamese syllables are common alone, rare in pairs: "khach san").
+    """
     best: frozenset[str] | None = None
     best_cost = float("inf")
-    for item in items:
+
+    def cost_of(token: str) -> float:
+        if token.endswith("*"):
+            return 3 if len(token) > 4 else 15
+        return 20 if token in common else _SHORT_COST.get(len(token), 1)
+
+    for i, item in enumerate(items):
         if item.optional or item.gap or item.anchors is None:
             continue
-        cost = sum(_SHORT_COST.get(len(t), 1) for t in item.anchors)
+        cost = sum(cost_of(t) for t in item.anchors)
         if cost < best_cost:
             best, best_cost = item.anchors, cost
+        nxt = items[i + 1] if i + 1 < len(items) else None
+        if item.single and nxt and not (nxt.optional or nxt.gap) and nxt.anchors is not None:
+            pairs = frozenset(f"{a} {b}" for a in item.anchors for b in nxt.anchors)
+            if len(pairs) <= 64:
+                pair_cost = sum(
+                    min(cost_of(a), cost_of(b)) * 0.02 for a in item.anchors for b in nxt.anchors
+                )
+                if pair_cost < best_cost:
+                    best, best_cost = pairs, pair_cost
     return best
+
+
+def at_word_start(text: str, start: int) -> bool:
+    """True when ``start`` does not cut a word (the look-behind the regexes leave out)."""
+    return start == 0 or not text[start - 1].isalnum()
+
+
+def regex_anchors(source: str) -> frozenset[str] | None:
+    """Whole words that every match of a hand-written regex must begin with, when evident.
+
+    Handles the common shape: an optional \\b, then a literal word or a group of literal
+    alternatives, followed by something that ends the word. Anything else runs on every message.
+    """
+    import re._parser as parser  # the stdlib's own regex parser; read-only use
+
+    try:
+        parsed = parser.parse(source)
+    except re.error:
+        return None
+    items = list(parsed.data)
+    while items and items[0][0] is parser.AT:
+        items.pop(0)
+    words = _leading_literals(items, None, parser)
+    return frozenset(words) if words else None
+
+
+def _leading_literals(
+    items: list[tuple[object, object]], follow: tuple[object, object] | None, p: object
+) -> list[str] | None:
+    """Leading whole words of a parsed regex sequence; ``follow`` is what comes after it."""
+    if not items:
+        return None
+    op, av = items[0]
+    rest = items[1] if len(items) > 1 else follow
+    if op is p.SUBPATTERN:  # type: ignore[attr-defined]
+        return _leading_literals(list(av[3].data), rest, p)  # type: ignore[index]
+    if op is p.BRANCH:  # type: ignore[attr-defined]
+        out: list[str] = []
+        for alt in av[1]:  # type: ignore[index]
+            sub = _leading_literals(list(alt.data), rest, p)
+            if not sub:
+                return None
+            out.extend(sub)
+        return out
+    chars: list[str] = []
+    for op2, av2 in items:
+        if op2 is not p.LITERAL:  # type: ignore[attr-defined]
+            break
+        chars.append(chr(av2))  # type: ignore[arg-type]
+    word = "".join(chars)
+    token = TOKEN_RE.match(word)
+    if not token:
+        return None
+    if token.end() == len(word):
+        # The literal run stops where the regex goes on: only a whole word if what follows
+        # cannot continue it (whitespace, \\W, punctuation, \\b).
+        nxt = items[len(chars)] if len(chars) < len(items) else follow
+        if nxt is None or not _ends_word(nxt, p):
+            return None
+    return [token.group()]
+
+
+def _ends_word(item: tuple[object, object], p: object) -> bool:
+    op, av = item
+    if op is p.AT:  # type: ignore[attr-defined]
+        return True
+    if op is p.IN:  # type: ignore[attr-defined]
+        return all(
+            (o is p.CATEGORY and a in (p.CATEGORY_SPACE, p.CATEGORY_NOT_WORD))  # type: ignore[attr-defined]
+            or (o is p.LITERAL and not chr(a).isalnum())  # type: ignore[attr-defined, arg-type]
+            for o, a in av  # type: ignore[attr-defined]
+        )
+    if op in (p.MAX_REPEAT, p.MIN_REPEAT):  # type: ignore[attr-defined]
+        lo, _, sub = av  # type: ignore[misc]
+        return bool(lo) and bool(sub.data) and _ends_word(sub.data[0], p)
+    if op is p.LITERAL:  # type: ignore[attr-defined]
+        return not chr(av).isalnum()  # type: ignore[arg-type]
+    return False
+
+
+DIGIT = "#digit"
+
+
+def regex_requirements(source: str) -> frozenset[str]:
+    """Characters every match of a regex must contain (punctuation, and ``DIGIT`` for \\d).
+
+    A regex that cannot be anchored on a word still need not run on every message: one that
+    needs a "." only runs where there is a dot.
+    """
+    import re._parser as parser
+
+    try:
+        parsed = parser.parse(source)
+    except re.error:
+        return frozenset()
+    return frozenset(_mandatory(list(parsed.data), parser))
+
+
+def _mandatory(items: list[tuple[object, object]], p: object) -> set[str]:
+    out: set[str] = set()
+    for op, av in items:
+        if op is p.LITERAL:  # type: ignore[attr-defined]
+            ch = chr(av)  # type: ignore[arg-type]
+            if not ch.isalnum() and not ch.isspace():
+                out.add(ch)
+        elif op is p.IN:  # type: ignore[attr-defined]
+            if all(o is p.CATEGORY and a is p.CATEGORY_DIGIT for o, a in av):  # type: ignore[attr-defined, union-attr]
+                out.add(DIGIT)
+        elif op is p.SUBPATTERN:  # type: ignore[attr-defined]
+            out |= _mandatory(list(av[3].data), p)  # type: ignore[index]
+        elif op in (p.MAX_REPEAT, p.MIN_REPEAT, p.POSSESSIVE_REPEAT):  # type: ignore[attr-defined]
+            lo, _, sub = av  # type: ignore[misc]
+            if lo:
+                out |= _mandatory(list(sub.data), p)
+        elif op is p.BRANCH:  # type: ignore[attr-defined]
+            alts = [_mandatory(list(alt.data), p) for alt in av[1]]  # type: ignore[index]
+            out |= set.intersection(*alts) if alts else set()
+    return out

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from notalone.detect.normalize import NormalizedText
-from notalone.detect.phrases import TOKEN_RE
+from notalone.detect.phrases import DIGIT, TOKEN_RE, at_word_start
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,7 @@ class Pattern:
     score: float
     source: str  # the phrase or regex as written, for explanations and debugging
     index: int
+    requires: frozenset[str] = frozenset()  # characters a match needs (for unanchored regexes)
 
 
 class Recognizer(ABC):
@@ -60,15 +61,24 @@ class PatternRecognizer(Recognizer):
 
     def analyze(self, text: NormalizedText) -> list[RecognizerResult]:
         return [
-            RecognizerResult(self.kind, m.start(), m.end(), p.score, self.id, p.index, self.language)
+            RecognizerResult(self.kind, start, end, p.score, self.id, p.index, self.language)
             for p in self.patterns
-            for m in p.regex.finditer(text.text)
-            if m.end() > m.start()
+            for start, end in find_all(p.regex, text.text)
         ]
 
 
+_DIGIT_RE = re.compile(r"\d")
+# A dot inside a token run ("vcb.top", "2.000") - what URL and amount regexes need; a
+# sentence-ending dot does not wake them up.
+_INNER_DOT_RE = re.compile(r"[^\W_]\.[^\W_]")
+
+
 class PatternIndex:
-    """All patterns of many recognizers, looked up by the tokens a text contains."""
+    """All patterns of many recognizers, looked up by the tokens a text contains.
+
+    Anchors are whole tokens ("khach"), token bigrams ("khach san") or token prefixes
+    ("scammer*"). Patterns with no anchor run only when the characters they need are present.
+    """
 
     def __init__(self, recognizers: Iterable[PatternRecognizer]) -> None:
         self._by_anchor: dict[str, list[tuple[PatternRecognizer, Pattern]]] = {}
@@ -80,28 +90,69 @@ class PatternIndex:
                     continue
                 for token in pattern.anchors:
                     self._by_anchor.setdefault(token, []).append((rec, pattern))
-        self._anchor_keys = frozenset(self._by_anchor)
+        self._anchor_keys = frozenset(k for k in self._by_anchor if not k.endswith("*"))
+        prefixes = sorted({k[:-1] for k in self._by_anchor if k.endswith("*")}, key=len, reverse=True)
+        self._prefix_lengths = sorted({len(p) for p in prefixes})
+        self._prefix_re = re.compile("|".join(map(re.escape, prefixes))) if prefixes else None
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self._by_anchor.values()) + len(self._always)
+        return len({id(p) for v in self._by_anchor.values() for _, p in v}) + len(self._always)
+
+    def _anchors_in(self, folded: str) -> frozenset[str]:
+        words = TOKEN_RE.findall(folded)
+        keys = self._anchor_keys
+        found = keys.intersection(words)
+        if len(words) > 1:
+            found |= keys.intersection(map(" ".join, zip(words, words[1:])))
+        if self._prefix_re is not None:
+            for m in self._prefix_re.finditer(folded):
+                if not at_word_start(folded, m.start()):
+                    continue
+                token = TOKEN_RE.match(folded, m.start())
+                word = token.group() if token else ""
+                found |= {f"{word[:n]}*" for n in self._prefix_lengths if n <= len(word)}
+        return found
 
     def analyze(self, text: NormalizedText) -> list[RecognizerResult]:
-        tokens = self._anchor_keys.intersection(TOKEN_RE.findall(text.text))
-        candidates: dict[int, tuple[PatternRecognizer, Pattern]] = {}
-        for token in tokens:
-            for rec, pattern in self._by_anchor[token]:
-                candidates[id(pattern)] = (rec, pattern)
-        for rec, pattern in self._always:
-            candidates[id(pattern)] = (rec, pattern)
-        results: list[RecognizerResult] = []
         folded = text.text
+        candidates: dict[int, tuple[PatternRecognizer, Pattern]] = {}
+        by_anchor = self._by_anchor
+        for token in self._anchors_in(folded):
+            for rec, pattern in by_anchor.get(token, ()):
+                candidates[id(pattern)] = (rec, pattern)
+        if self._always:
+            present = set(folded)
+            if _DIGIT_RE.search(folded):
+                present.add(DIGIT)
+            if "." in present and not _INNER_DOT_RE.search(folded):
+                present.discard(".")
+            for rec, pattern in self._always:
+                if pattern.requires <= present:
+                    candidates[id(pattern)] = (rec, pattern)
+        results: list[RecognizerResult] = []
         for rec, pattern in candidates.values():
-            for m in pattern.regex.finditer(folded):
-                if m.end() > m.start():
-                    results.append(
-                        RecognizerResult(
-                            rec.kind, m.start(), m.end(), pattern.score, rec.id, pattern.index,
-                            rec.language,
-                        )
+            for start, end in find_all(pattern.regex, folded):
+                results.append(
+                    RecognizerResult(
+                        rec.kind, start, end, pattern.score, rec.id, pattern.index, rec.language
                     )
+                )
         return results
+
+
+def find_all(regex: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """Non-empty matches that start at a word start (retrying inside a rejected match)."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    n = len(text)
+    while pos <= n:
+        m = regex.search(text, pos)
+        if m is None:
+            break
+        start, end = m.span()
+        if end > start and at_word_start(text, start):
+            out.append((start, end))
+            pos = end
+        else:
+            pos = start + 1
+    return out
