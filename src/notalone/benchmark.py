@@ -36,7 +36,9 @@ SOURCES = (
 def register(sub: Any) -> None:
     bench = sub.add_parser("bench", help="measure scan speed and memory")
     bench.add_argument("--messages", type=int, default=200_000, help="corpus size (messages)")
-    bench.add_argument("--datasets", default=os.environ.get("NOTALONE_DATASETS", "../shared/datasets"))
+    bench.add_argument(
+        "--datasets", default=os.environ.get("NOTALONE_DATASETS", "../shared/datasets")
+    )
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     bench.set_defaults(func=run_bench)
 
@@ -121,7 +123,8 @@ def run_bench(args: argparse.Namespace) -> int:
         "state_add_us_len10": round(cost_10 * 1e6, 2),
         "state_add_us_len1000": round(cost_1000 * 1e6, 2),
         "len1000_over_len10": round(cost_1000 / cost_10, 3),
-        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
     }
     if args.json:
         sys.stdout.write(json.dumps(figures) + "\n")

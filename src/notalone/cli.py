@@ -12,13 +12,19 @@ from typing import Any
 from notalone import __version__
 
 # Faces that live in their own modules add their subcommands through register(subparsers).
-_PLUGINS = ("notalone.scancli", "notalone.benchmark", "notalone.evalcli", "notalone.server.cli", "notalone.stream.cli")
+_PLUGINS = (
+    "notalone.scancli",
+    "notalone.benchmark",
+    "notalone.evalcli",
+    "notalone.server.cli",
+    "notalone.stream.cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="notalone",
-        description="Detect online kidnapping, grooming, sextortion and fraud aimed at young people.",
+        description="Detect online kidnapping, grooming, sextortion and fraud against young people.",
     )
     parser.add_argument("--version", action="version", version=f"notalone {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -15,7 +15,7 @@ from notalone.detect.types import Assessment, Conversation, Message
 CHUNK = 256
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     check = sub.add_parser("check", help="assess one message or conversation and explain why")
     check.add_argument("text", nargs="?", help="the message text, or - to read it from stdin")
     check.add_argument("--file", help="a conversation as a JSON object (the scan contract)")
@@ -67,7 +67,10 @@ def render(result: Assessment, conv: Conversation, detector: Detector) -> str:
     """A readable verdict in the conversation's language."""
     ex = detector.explainer
     lang = result.lang
-    label = lambda key, default: ex._pack_text(lang, "labels", key) or default  # noqa: E731
+
+    def label(key: str, default: str) -> str:
+        return ex.pack_text(lang, "labels", key) or default
+
     lines = [f"{label('verdict', 'Verdict')}: {result.summary}  (risk {result.risk:.2f})"]
     if result.first_alert_at is not None:
         lines.append(f"{label('first_alert', 'First alert at message')}: #{result.first_alert_at}")
@@ -95,9 +98,7 @@ def _analyze_chunk(chunk: list[Conversation]) -> list[str]:
     return [json.dumps(detector.analyze(c).to_dict(), ensure_ascii=False) for c in chunk]
 
 
-def _chunks(
-    stream: IO[bytes], errors: list[LineError]
-) -> Iterator[list[Conversation]]:
+def _chunks(stream: IO[bytes], errors: list[LineError]) -> Iterator[list[Conversation]]:
     chunk: list[Conversation] = []
     for _, item, _ in read_jsonl(stream):
         if isinstance(item, LineError):
@@ -114,12 +115,12 @@ def _chunks(
 
 def run_scan(args: argparse.Namespace) -> int:
     try:
-        source: IO[bytes] = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")
+        source: IO[bytes] = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")  # noqa: SIM115 - closed in the finally below
     except OSError as exc:
         return _fail(f"cannot read {args.input}: {exc}")
     try:
         sink: IO[str] = (
-            sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")
+            sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
         )
     except OSError as exc:
         return _fail(f"cannot write {args.output}: {exc}")
@@ -171,5 +172,3 @@ class Progress:
 def _fail(message: str) -> int:
     sys.stderr.write(f"notalone: {message}\n")
     return 2
-
-

@@ -1,4 +1,4 @@
-"""The library stays a library: importing notalone.detect pulls in no web, database or worker code."""
+"""The library stays a library: notalone.detect pulls in no web, database or worker code."""
 
 from __future__ import annotations
 

@@ -28,8 +28,8 @@ TEACHER_WARNING_VI = {
     "messages": [
         {
             "from": "t",
-            "text": "Các em nhớ: công an không bao giờ gọi điện bắt các em thuê khách sạn hay chuyển "
-            "tiền. Gặp chuyện thì báo bố mẹ hoặc thầy cô.",
+            "text": "Các em nhớ: công an không bao giờ gọi điện bắt các em thuê khách sạn hay "
+            "chuyển tiền. Gặp chuyện thì báo bố mẹ hoặc thầy cô.",
         }
     ],
 }
@@ -66,9 +66,11 @@ def test_when_teacher_quotes_the_scam_then_level_stays_below_high() -> None:
     [
         lambda s: s,
         lambda s: unicodedata.normalize("NFD", s),
-        lambda s: "".join(
-            c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c)
-        ).replace("đ", "d").replace("Đ", "D"),
+        lambda s: (
+            "".join(c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c))
+            .replace("đ", "d")
+            .replace("Đ", "D")
+        ),
         lambda s: s.replace("chuyển", "c.h.u.y.ể.n").replace("khách sạn", "kh\u200bách s\u200bạn"),
     ],
     ids=["nfc", "nfd", "no-diacritics", "obfuscated"],
@@ -76,7 +78,9 @@ def test_when_teacher_quotes_the_scam_then_level_stays_below_high() -> None:
 def test_when_the_same_attack_is_spelled_differently_then_it_is_still_high(transform: Any) -> None:
     conv = {
         "id": "k",
-        "messages": [{"from": m["from"], "text": transform(m["text"])} for m in KIDNAP_VI["messages"]],
+        "messages": [
+            {"from": m["from"], "text": transform(m["text"])} for m in KIDNAP_VI["messages"]
+        ],
     }
     result = _analyze(conv)
     assert result["level"] in HIGH, result["tactics"]
@@ -84,7 +88,10 @@ def test_when_the_same_attack_is_spelled_differently_then_it_is_still_high(trans
 
 
 def test_when_danger_appears_late_then_alert_is_at_the_harmful_step() -> None:
-    chat = [{"from": "a" if i % 2 else "b", "text": f"hôm nay lớp mình học bài {i} vui ghê"} for i in range(60)]
+    chat = [
+        {"from": "a" if i % 2 else "b", "text": f"hôm nay lớp mình học bài {i} vui ghê"}
+        for i in range(60)
+    ]
     conv = {"id": "late", "messages": chat + KIDNAP_VI["messages"]}
     result = _analyze(conv)
     assert result["first_alert_at"] == 61
@@ -108,7 +115,14 @@ def test_when_child_is_named_then_their_own_words_raise_no_alarm() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [None, [], "text", {"messages": "x"}, {"messages": [{"from": "a"}]}, {"messages": [{"text": 3}]}],
+    [
+        None,
+        [],
+        "text",
+        {"messages": "x"},
+        {"messages": [{"from": "a"}]},
+        {"messages": [{"text": 3}]},
+    ],
 )
 def test_malformed_conversations_raise_input_error(bad: Any) -> None:
     with pytest.raises(InputError):

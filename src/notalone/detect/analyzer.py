@@ -65,7 +65,7 @@ class MessageAnalyzer:
         hits = _apply_frames(norm, results) if results else []
         indicators = tuple(extract_indicators(text))
         hits.extend(_indicator_hits(indicators))
-        return MessageAnalysis(tuple(hits), indicators, self._votes(text, norm))
+        return MessageAnalysis(tuple(hits), indicators, {})
 
     def _analyze_long(self, text: str) -> MessageAnalysis:
         # A huge paste is scanned in overlapping windows so every span stays exact.
@@ -76,7 +76,15 @@ class MessageAnalyzer:
         for base in range(0, len(text), step):
             part = self.analyze(text[base : base + MAX_MESSAGE_CHARS])
             hits.extend(
-                Hit(h.tactic, h.start + base, h.end + base, h.score, h.recognizer, h.language, h.modifiers)
+                Hit(
+                    h.tactic,
+                    h.start + base,
+                    h.end + base,
+                    h.score,
+                    h.recognizer,
+                    h.language,
+                    h.modifiers,
+                )
                 for h in part.hits
                 if base == 0 or h.start >= 500
             )
@@ -87,20 +95,23 @@ class MessageAnalyzer:
                 votes[k] = votes.get(k, 0) + v
         return MessageAnalysis(tuple(hits), tuple(indicators), votes)
 
-    def _votes(self, text: str, norm: NormalizedText) -> dict[str, int]:
+    def language_votes(self, text: str) -> dict[str, int]:
+        """Evidence for each language: Vietnamese letters, then frequent function words."""
         votes: dict[str, int] = {}
         if not _VI_LETTERS.isdisjoint(text.lower()):
             votes["vi"] = 3
-        tokens = TOKEN_RE.findall(norm.text)
+        tokens = set(TOKEN_RE.findall(normalize(text).text))
         for lang, words in self._function_words.items():
-            n = sum(1 for t in tokens if t in words)
+            n = len(tokens & words)
             if n:
                 votes[lang] = votes.get(lang, 0) + n
         return votes
 
 
 def _shift(ind: Indicator, base: int) -> Indicator:
-    return Indicator(ind.kind, ind.value, ind.normalized, ind.start + base, ind.end + base, ind.attrs)
+    return Indicator(
+        ind.kind, ind.value, ind.normalized, ind.start + base, ind.end + base, ind.attrs
+    )
 
 
 def _apply_frames(norm: NormalizedText, results: list[RecognizerResult]) -> list[Hit]:
@@ -144,7 +155,11 @@ def _dedupe(results: list[RecognizerResult]) -> list[RecognizerResult]:
 
 
 # Indicator attributes that are phishing evidence on their own, with the score they carry.
-_LINK_SIGNALS = (("lookalike_of", 0.85, "lookalike"), ("apk", 0.8, "apk"), ("shortener", 0.45, "shortener"))
+_LINK_SIGNALS = (
+    ("lookalike_of", 0.85, "lookalike"),
+    ("apk", 0.8, "apk"),
+    ("shortener", 0.45, "shortener"),
+)
 
 
 def _indicator_hits(indicators: tuple[Indicator, ...]) -> list[Hit]:
@@ -156,6 +171,8 @@ def _indicator_hits(indicators: tuple[Indicator, ...]) -> list[Hit]:
             continue  # a URL and its domain are one piece of evidence
         for attr, score, name in _LINK_SIGNALS:
             if ind.attrs.get(attr):
-                hits.append(Hit("phishing_link", ind.start, ind.end, score, f"indicator.{name}.v1", "", ()))
+                hits.append(
+                    Hit("phishing_link", ind.start, ind.end, score, f"indicator.{name}.v1", "", ())
+                )
                 break
     return hits

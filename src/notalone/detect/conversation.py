@@ -19,6 +19,7 @@ EVIDENCE_PER_TACTIC = 3  # spans kept per speaker and tactic
 MAX_INDICATORS = 50
 CHILD_FACTOR = 0.4  # what the young person says is mostly answers and quotes, not attacks
 MAX_SPEAKERS = 64
+LANGUAGE_SAMPLE = 8
 _LEVEL_RANK = {"none": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
@@ -26,7 +27,7 @@ _LEVEL_RANK = {"none": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 class SpeakerState:
     best: dict[str, float] = field(default_factory=dict)
     evidence: dict[str, list[Evidence]] = field(default_factory=dict)
-    risk: SpeakerRisk = SpeakerRisk(0.0, None, None)
+    risk: SpeakerRisk = field(default_factory=lambda: SpeakerRisk(0.0, None, None))
     messages: int = 0
 
 
@@ -60,13 +61,22 @@ class ConversationState:
         index = self.count
         self.count += 1
         analysis = self._analyzer.analyze(message.text)
-        for lang, n in analysis.language_votes.items():
-            self.language_votes[lang] = self.language_votes.get(lang, 0) + n
+        if self.lang is None and (index < LANGUAGE_SAMPLE or analysis.hits):
+            # The language of the verdict: the first messages and every message with evidence.
+            for lang, n in self._analyzer.language_votes(message.text[:2000]).items():
+                self.language_votes[lang] = self.language_votes.get(lang, 0) + n
         for ind in analysis.indicators:
             if len(self.indicators) < MAX_INDICATORS:
                 self.indicators.append(
-                    IndicatorEvidence(ind.kind, ind.value, ind.normalized, index, ind.start, ind.end,
-                                      tuple(sorted(ind.attrs.items())))
+                    IndicatorEvidence(
+                        ind.kind,
+                        ind.value,
+                        ind.normalized,
+                        index,
+                        ind.start,
+                        ind.end,
+                        tuple(sorted(ind.attrs.items())),
+                    )
                 )
         speaker = self._speaker(message.sender)
         speaker.messages += 1
@@ -75,8 +85,17 @@ class ConversationState:
             factor = CHILD_FACTOR if message.sender == self.child else 1.0
             for hit in analysis.hits:
                 modifiers = hit.modifiers + (("young_person",) if factor < 1.0 else ())
-                ev = Evidence(hit.tactic, index, hit.start, hit.end, message.text[hit.start : hit.end],
-                              hit.score * factor, hit.recognizer, message.sender, modifiers)
+                ev = Evidence(
+                    hit.tactic,
+                    index,
+                    hit.start,
+                    hit.end,
+                    message.text[hit.start : hit.end],
+                    hit.score * factor,
+                    hit.recognizer,
+                    message.sender,
+                    modifiers,
+                )
                 changed |= self._keep(speaker, ev)
             speaker.risk = score_speaker(speaker.best, self.knowledge)
         if changed or self._assessment is None:

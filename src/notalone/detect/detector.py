@@ -46,7 +46,11 @@ class Detector:
 
     def analyze(self, conversation: Conversation | Mapping[str, Any]) -> Assessment:
         """Assess a whole conversation (a ``Conversation`` or its JSON object)."""
-        conv = conversation if isinstance(conversation, Conversation) else parse_conversation(conversation)
+        conv = (
+            conversation
+            if isinstance(conversation, Conversation)
+            else parse_conversation(conversation)
+        )
         state = self.new_conversation(conv.id, child=conv.child, lang=conv.lang)
         for message in conv.messages:
             state.add(message)

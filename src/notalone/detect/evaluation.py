@@ -184,7 +184,10 @@ def latency_penalty(delay: float, p: float) -> float:
 
 
 def early_warning(
-    labels: Sequence[Label], results: Sequence[Mapping[str, Any]], f1: float | None, p: float | None = None
+    labels: Sequence[Label],
+    results: Sequence[Mapping[str, Any]],
+    f1: float | None,
+    p: float | None = None,
 ) -> dict[str, Any]:
     harmful = [(lab, res) for lab, res in zip(labels, results, strict=True) if lab.harmful]
     timed = [(lab, res) for lab, res in harmful if lab.must_alert_by is not None]
@@ -254,7 +257,8 @@ def evaluate(
         (lab, r) for lab, r in zip(labels, results, strict=True) if lab.harmful and _alerted(r)
     ]
     report["category_accuracy_on_alerts"] = _div(
-        sum(1 for lab, r in alerted_harmful if r.get("category") == lab.category), len(alerted_harmful)
+        sum(1 for lab, r in alerted_harmful if r.get("category") == lab.category),
+        len(alerted_harmful),
     )
     if by is not None:
         report["by"] = {"key": by, "groups": breakdown(labels, results, by)}
@@ -267,7 +271,9 @@ def group_key(by: str) -> Callable[[Label], str]:
     return lambda lab: str(getattr(lab, by))
 
 
-def breakdown(labels: Sequence[Label], results: Sequence[Mapping[str, Any]], by: str) -> dict[str, Any]:
+def breakdown(
+    labels: Sequence[Label], results: Sequence[Mapping[str, Any]], by: str
+) -> dict[str, Any]:
     key = group_key(by)
     groups: dict[str, list[int]] = {}
     for i, lab in enumerate(labels):
@@ -278,7 +284,9 @@ def breakdown(labels: Sequence[Label], results: Sequence[Mapping[str, Any]], by:
         labs = [labels[i] for i in idx]
         res = [results[i] for i in idx]
         m = binary_metrics([lab.harmful for lab in labs], [_alerted(r) for r in res])
-        m["roc_auc"] = roc_auc([lab.harmful for lab in labs], [float(r.get("risk", 0.0) or 0.0) for r in res])
+        m["roc_auc"] = roc_auc(
+            [lab.harmful for lab in labs], [float(r.get("risk", 0.0) or 0.0) for r in res]
+        )
         ew = early_warning(labs, res, m["f1"])
         m["on_time_rate"] = ew["on_time_rate"]
         m["median_delay"] = ew["median_delay"]
@@ -289,7 +297,9 @@ def breakdown(labels: Sequence[Label], results: Sequence[Mapping[str, Any]], by:
 # -- calibration and curves ----------------------------------------------------------------
 
 
-def reliability(y_true: Sequence[bool], risks: Sequence[float], bins: int = 10) -> list[dict[str, Any]]:
+def reliability(
+    y_true: Sequence[bool], risks: Sequence[float], bins: int = 10
+) -> list[dict[str, Any]]:
     """Per risk bin: mean predicted risk, observed harmful share, count."""
     y = np.asarray(y_true, dtype=np.float64)
     r = np.clip(np.asarray(risks, dtype=np.float64), 0.0, 1.0)
@@ -310,7 +320,9 @@ def reliability(y_true: Sequence[bool], risks: Sequence[float], bins: int = 10) 
     return out
 
 
-def expected_calibration_error(y_true: Sequence[bool], risks: Sequence[float], bins: int = 10) -> float:
+def expected_calibration_error(
+    y_true: Sequence[bool], risks: Sequence[float], bins: int = 10
+) -> float:
     total = len(y_true)
     if not total:
         return 0.0
@@ -321,7 +333,9 @@ def expected_calibration_error(y_true: Sequence[bool], risks: Sequence[float], b
     return err
 
 
-def pr_curve(y_true: Sequence[bool], scores: Sequence[float]) -> tuple[list[float], list[float], list[float]]:
+def pr_curve(
+    y_true: Sequence[bool], scores: Sequence[float]
+) -> tuple[list[float], list[float], list[float]]:
     """Precision, recall and threshold at every distinct score (highest first)."""
     y = np.asarray(y_true, dtype=bool)
     s = np.asarray(scores, dtype=np.float64)
@@ -352,7 +366,10 @@ def recall_at_false_alarm(
 
 
 def write_plots(
-    directory: str | Path, labels: Sequence[Label], results: Sequence[Mapping[str, Any]], title: str = ""
+    directory: str | Path,
+    labels: Sequence[Label],
+    results: Sequence[Mapping[str, Any]],
+    title: str = "",
 ) -> list[Path]:
     """Write reliability (calibration) and precision-recall plots as PNG and SVG."""
     import matplotlib
@@ -369,13 +386,25 @@ def write_plots(
     fig, ax = plt.subplots(figsize=(5, 5))
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
     bins = [b for b in reliability(y, risks) if b["n"]]
-    ax.plot([b["mean_risk"] for b in bins], [b["observed"] for b in bins], marker="o", label="notalone")
+    ax.plot(
+        [b["mean_risk"] for b in bins], [b["observed"] for b in bins], marker="o", label="notalone"
+    )
     for b in bins:
-        ax.annotate(str(b["n"]), (b["mean_risk"], b["observed"]), fontsize=7, xytext=(3, -9),
-                    textcoords="offset points")
+        ax.annotate(
+            str(b["n"]),
+            (b["mean_risk"], b["observed"]),
+            fontsize=7,
+            xytext=(3, -9),
+            textcoords="offset points",
+        )
     ece = expected_calibration_error(y, risks)
-    ax.set(xlabel="predicted risk", ylabel="observed share harmful", xlim=(0, 1), ylim=(0, 1),
-           title=f"Reliability {title} (ECE {ece:.3f})".strip())
+    ax.set(
+        xlabel="predicted risk",
+        ylabel="observed share harmful",
+        xlim=(0, 1),
+        ylim=(0, 1),
+        title=f"Reliability {title} (ECE {ece:.3f})".strip(),
+    )
     ax.legend(loc="upper left")
     for ext in ("png", "svg"):
         path = out_dir / f"reliability.{ext}"
@@ -388,8 +417,13 @@ def write_plots(
         precision, recall, _ = pr_curve(y, risks)
         ax.step(recall, precision, where="post", label=f"risk (AUC {roc_auc(y, risks) or 0:.3f})")
         ax.legend(loc="lower left")
-    ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02),
-           title=f"Precision-recall {title}".strip())
+    ax.set(
+        xlabel="recall",
+        ylabel="precision",
+        xlim=(0, 1),
+        ylim=(0, 1.02),
+        title=f"Precision-recall {title}".strip(),
+    )
     for ext in ("png", "svg"):
         path = out_dir / f"precision_recall.{ext}"
         fig.savefig(path, dpi=120, bbox_inches="tight")
@@ -438,9 +472,12 @@ def format_report(report: Mapping[str, Any]) -> str:
     for c, row in zip(cats["labels"], cats["matrix"], strict=True):
         lines.append(f"  {c:<18}" + "".join(f"{v:>9}" for v in row))
     if "by" in report:
-        lines += ["", f"by {report['by']['key']}:",
-                  f"  {'group':<32}{'n':>7}{'harmful':>8}{'prec':>7}{'recall':>7}{'F1':>7}"
-                  f"{'FA rate':>9}{'AUC':>7}{'on time':>8}"]
+        lines += [
+            "",
+            f"by {report['by']['key']}:",
+            f"  {'group':<32}{'n':>7}{'harmful':>8}{'prec':>7}{'recall':>7}{'F1':>7}"
+            f"{'FA rate':>9}{'AUC':>7}{'on time':>8}",
+        ]
         for name, m in report["by"]["groups"].items():
             lines.append(
                 f"  {name:<32}{m['n']:>7}{m['harmful']:>8}{_fmt(m['precision']):>7}"

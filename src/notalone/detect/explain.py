@@ -7,7 +7,14 @@ from functools import lru_cache
 from notalone.detect.lexicon import Knowledge
 from notalone.detect.types import Evidence
 
-_MODIFIER_KEYS = ("warning", "news", "reported_speech", "negation", "benign_context", "young_person")
+_MODIFIER_KEYS = (
+    "warning",
+    "news",
+    "reported_speech",
+    "negation",
+    "benign_context",
+    "young_person",
+)
 
 
 class Explainer:
@@ -15,7 +22,7 @@ class Explainer:
         self.knowledge = knowledge
         self.advice = lru_cache(maxsize=256)(self._advice)
 
-    def _pack_text(self, lang: str, *path: str) -> str | None:
+    def pack_text(self, lang: str, *path: str) -> str | None:
         pack = self.knowledge.packs.get(lang)
         node: object = pack.advice if pack else None
         for key in path:
@@ -36,7 +43,7 @@ class Explainer:
         why = self.tactic_text(lang, ev.tactic, "why")
         text = f'{name}: "{ev.text}" — {why}'
         notes = [
-            self._pack_text(lang, "modifiers", m) or self._pack_text("en", "modifiers", m) or m
+            self.pack_text(lang, "modifiers", m) or self.pack_text("en", "modifiers", m) or m
             for m in ev.modifiers
             if m in _MODIFIER_KEYS
         ]
@@ -47,10 +54,10 @@ class Explainer:
     def summary(
         self, lang: str, level: str, category: str | None, speaker: str | None, rule: str | None
     ) -> str:
-        level_text = self._pack_text(lang, "levels", level) or level
+        level_text = self.pack_text(lang, "levels", level) or level
         if category is None:
             return level_text
-        cat_text = self._pack_text(lang, "categories", category) or category.replace("_", " ")
+        cat_text = self.pack_text(lang, "categories", category) or category.replace("_", " ")
         return f"{level_text} — {cat_text}"
 
     def _advice(self, lang: str, level: str, category: str | None, country: str) -> tuple[str, ...]:
@@ -64,9 +71,10 @@ class Explainer:
         if category and isinstance(per_category, dict):
             items.extend(str(x) for x in per_category.get(category, []))
         items.extend(str(x) for x in pack.advice.get("general", []))
-        numbers = self.knowledge.hotlines.get(country) or self.knowledge.hotlines[
-            self.knowledge.default_country
-        ]
+        numbers = (
+            self.knowledge.hotlines.get(country)
+            or self.knowledge.hotlines[self.knowledge.default_country]
+        )
         out: list[str] = []
         for item in items:
             try:

@@ -227,7 +227,9 @@ class LearnedStage:
                 raise ModelFormatError(f"{npz_path}: {len(keys)} keys but {len(values)} weights")
             params = arrays["params"].astype(np.float64).tolist()
             bias, calib_a, calib_b, top_k, window = params[:5]
-            categories = tuple(_decode_keys(arrays["categories"])) if arrays["categories"].size else ()
+            categories = (
+                tuple(_decode_keys(arrays["categories"])) if arrays["categories"].size else ()
+            )
             cat_keys = _decode_keys(arrays["category_keys"]) if arrays["category_keys"].size else []
         except KeyError as exc:
             raise ModelFormatError(f"{npz_path}: missing array {exc}") from exc
@@ -268,7 +270,9 @@ class LearnedStage:
                 category_bias=self.category_bias.astype(np.float32),
             )
         card = {**self.card, "format_version": FORMAT_VERSION}
-        card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        card_path.write_text(
+            json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         return npz_path, card_path
 
 
@@ -314,14 +318,20 @@ class SpeakerAggregate:
         recent = self._recent
         recent.append(p)
         evicted = recent.popleft() if len(recent) > self.window else None
-        if len(self._top) < self.k or p > self._kth or (evicted is not None and evicted >= self._kth):
+        if (
+            len(self._top) < self.k
+            or p > self._kth
+            or (evicted is not None and evicted >= self._kth)
+        ):
             self._top = nlargest(self.k, recent)
             self._kth = self._top[-1] if len(self._top) >= self.k else -1.0
         self.probability = self._stage.calibrate(self.score)
         return self.probability
 
 
-def combine(tactic_risk: float, learned_prob: float, weight: float = 1.0) -> tuple[float, dict[str, float]]:
+def combine(
+    tactic_risk: float, learned_prob: float, weight: float = 1.0
+) -> tuple[float, dict[str, float]]:
     """Combine tactic evidence and the calibrated learned probability into one risk.
 
     ``risk = 1 - (1 - tactic_risk) * (1 - weight * learned_prob)`` (a noisy-or): it is never

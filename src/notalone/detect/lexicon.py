@@ -45,6 +45,7 @@ class TacticSpec:
 class Rule:
     groups: tuple[frozenset[str], ...]
     risk: float
+    min_score: float | None = None  # None: the catalogue's min_score
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +143,9 @@ def load_knowledge(root: str | None = None) -> Knowledge:
         min_rule_score=min_score,
         level_thresholds=levels,
         packs=packs,
-        hotlines={str(k): {str(a): str(b) for a, b in v.items()} for k, v in hot["countries"].items()},
+        hotlines={
+            str(k): {str(a): str(b) for a, b in v.items()} for k, v in hot["countries"].items()
+        },
         default_country=str(hot.get("default", "VN")),
         default_language=str(langs.get("default", "vi")),
         vocabulary=frozenset(w for w in vocabulary if len(w) >= 2),
@@ -159,7 +162,9 @@ def _load_tactics(path: Path) -> dict[str, TacticSpec]:
         severity = float(spec["severity"])
         if not 0.0 <= severity <= 1.0:
             raise KnowledgeError(f"{path}: tactic {tid!r} severity must be in [0, 1]")
-        out[str(tid)] = TacticSpec(str(tid), str(spec["stage"]), severity, bool(spec.get("harmful_step")))
+        out[str(tid)] = TacticSpec(
+            str(tid), str(spec["stage"]), severity, bool(spec.get("harmful_step"))
+        )
     return out
 
 
@@ -174,7 +179,8 @@ def _load_categories(
         rules = []
         for rule in spec.get("rules", []):
             groups = tuple(frozenset(str(t) for t in g) for g in rule["groups"])
-            rules.append(Rule(groups, float(rule["risk"])))
+            floor = rule.get("min_score")
+            rules.append(Rule(groups, float(rule["risk"]), None if floor is None else float(floor)))
         for t in [*weights, *(t for r in rules for g in r.groups for t in g)]:
             if t not in tactics:
                 raise KnowledgeError(f"{path}: category {cid!r} names unknown tactic {t!r}")
@@ -207,7 +213,9 @@ def _load_pack(
             raise KnowledgeError(f"{lang_dir / '_frames.yaml'}: unknown frame {kind!r}")
         entries = [{"phrase": p} if isinstance(p, str) else p for p in phrases]
         patterns = _compile_patterns(entries, compiler, 1.0, lang_dir / "_frames.yaml", vocabulary)
-        pack.frames.append(PatternRecognizer(f"{lang}.frame.{kind}", f"frame:{kind}", lang, patterns))
+        pack.frames.append(
+            PatternRecognizer(f"{lang}.frame.{kind}", f"frame:{kind}", lang, patterns)
+        )
     for path in sorted(lang_dir.glob("*.yaml")):
         if path.name.startswith("_"):
             continue
@@ -224,13 +232,21 @@ def _load_pack(
         pack.recognizers.append(PatternRecognizer(rid, tactic, lang, patterns))
         examples = doc.get("examples") or {}
         pack.examples[rid] = [
-            *(Example(str(t if isinstance(t, str) else t["text"]), True) for t in examples.get("positive", [])),
-            *(Example(str(t if isinstance(t, str) else t["text"]), False) for t in examples.get("negative", [])),
+            *(
+                Example(str(t if isinstance(t, str) else t["text"]), True)
+                for t in examples.get("positive", [])
+            ),
+            *(
+                Example(str(t if isinstance(t, str) else t["text"]), False)
+                for t in examples.get("negative", [])
+            ),
         ]
     texts_path = base / "tactics" / f"{lang}.yaml"
     if texts_path.exists():
         texts = _require(_read(texts_path), "tactics", dict, texts_path)
-        pack.tactic_texts = {str(k): {str(a): str(b) for a, b in v.items()} for k, v in texts.items()}
+        pack.tactic_texts = {
+            str(k): {str(a): str(b) for a, b in v.items()} for k, v in texts.items()
+        }
     advice_path = base / "advice" / f"{lang}.yaml"
     if advice_path.exists():
         pack.advice = _read(advice_path)
@@ -260,13 +276,13 @@ def _compile_patterns(
             if "phrase" in entry:
                 source = str(entry["phrase"])
                 compiled = compiler.compile(source)
-                regex, anchors = compiled.regex, compiled.anchors
+                regex, anchors, first = compiled.regex, compiled.anchors, compiled.first
                 vocabulary.update(t for t in re.findall(r"[a-z0-9]+", fold(source)))
             else:
                 source = str(entry["regex"])
-                regex, anchors = source, regex_anchors(source)
+                regex, anchors, first = source, regex_anchors(source), None
             requires = regex_requirements(regex) if anchors is None else frozenset()
-            patterns.append(Pattern(re.compile(regex), anchors, score, source, i, requires))
+            patterns.append(Pattern(re.compile(regex), anchors, score, source, i, requires, first))
         except (PhraseError, re.error) as exc:
             raise KnowledgeError(f"{path}: pattern #{i}: {exc}") from exc
     return patterns

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from notalone.detect.types import Conversation, InputError, Message
 
@@ -18,7 +18,7 @@ def parse_conversation(obj: Any) -> Conversation:
         raise InputError(f"a conversation must be a JSON object, not {type(obj).__name__}")
     messages = obj.get("messages")
     if not isinstance(messages, list):
-        raise InputError("'messages' must be a list of {\"from\", \"text\"} objects")
+        raise InputError('\'messages\' must be a list of {"from", "text"} objects')
     parsed: list[Message] = []
     for i, m in enumerate(messages):
         if not isinstance(m, Mapping):
@@ -57,7 +57,7 @@ class LineError:
     message: str
 
 
-def read_jsonl(stream: BinaryIO) -> Iterator[tuple[int, Conversation | LineError, Any]]:
+def read_jsonl(stream: IO[bytes]) -> Iterator[tuple[int, Conversation | LineError, Any]]:
     """Yield (line number, conversation or error, raw object) for every non-blank line."""
     for number, raw in enumerate(stream, start=1):
         if not raw.strip():

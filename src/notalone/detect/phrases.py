@@ -7,9 +7,11 @@ them as a whole token, which lets the matcher skip patterns whose anchor is abse
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from notalone.detect.normalize import normalize
 
@@ -27,6 +29,7 @@ class PhraseError(ValueError):
 class Compiled:
     regex: str
     anchors: frozenset[str] | None  # None: no token is guaranteed (the pattern always runs)
+    first: frozenset[str] | None = None  # tokens a match must start with, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +73,15 @@ class PhraseCompiler:
         body = _join(items)
         # No leading look-behind: a pattern that starts with literals lets the regex engine skip
         # ahead fast. The start-of-word check is done by the caller (see ``at_word_start``).
-        return Compiled(rf"(?:{body})(?![^\W_])", _anchors(items, self._common))
+        head = items[0]
+        first = None
+        if (
+            not (head.optional or head.gap)
+            and head.anchors
+            and not any(a.endswith("*") or " " in a for a in head.anchors)
+        ):
+            first = head.anchors
+        return Compiled(rf"(?:{body})(?![^\W_])", _anchors(items, self._common), first)
 
     # --- parsing -----------------------------------------------------------------------------
     def _sequence(self, tokens: list[str], pos: int, phrase: str) -> tuple[list[_Item], int]:
@@ -92,7 +103,11 @@ class PhraseCompiler:
                 optional = pos < len(tokens) and tokens[pos] == "?"
                 if optional:
                     pos += 1
-                group = inner[0] if len(inner) == 1 else _Item(_join(inner), _anchors(inner, self._common))
+                group = (
+                    inner[0]
+                    if len(inner) == 1
+                    else _Item(_join(inner), _anchors(inner, self._common))
+                )
                 alternatives[-1].append(
                     _Item(f"(?:{group.regex})", group.anchors, optional, single=group.single)
                 )
@@ -103,7 +118,9 @@ class PhraseCompiler:
             raise PhraseError(f"empty alternative in phrase {phrase!r}")
         if len(alternatives) == 1:
             return alternatives[0], pos
-        single = all(len(alt) == 1 and alt[0].single and not alt[0].optional for alt in alternatives)
+        single = all(
+            len(alt) == 1 and alt[0].single and not alt[0].optional for alt in alternatives
+        )
         regex = "|".join(_join(alt) for alt in alternatives)
         anchor_sets = [_anchors(alt, self._common) for alt in alternatives]
         anchors: frozenset[str] | None = None
@@ -152,7 +169,9 @@ class PhraseCompiler:
         if name not in self._class_src:
             raise PhraseError(f"unknown class {{{name}}} in phrase {phrase!r}")
         self._class_cache[name] = _Item("(?!)", None)  # guards against a class naming itself
-        compiled = [self._sequence(_TOKEN.findall(entry), 0, entry)[0] for entry in self._class_src[name]]
+        compiled = [
+            self._sequence(_TOKEN.findall(entry), 0, entry)[0] for entry in self._class_src[name]
+        ]
         regex = "|".join(_join(items) for items in compiled)
         sets = [_anchors(items, self._common) for items in compiled]
         anchors = (
@@ -222,13 +241,18 @@ def at_word_start(text: str, start: int) -> bool:
     return start == 0 or not text[start - 1].isalnum()
 
 
+def _sre_parser() -> Any:
+    """The stdlib's own regex parser (read-only use; it has no type stubs)."""
+    return importlib.import_module("re._parser")
+
+
 def regex_anchors(source: str) -> frozenset[str] | None:
     """Whole words that every match of a hand-written regex must begin with, when evident.
 
     Handles the common shape: an optional \\b, then a literal word or a group of literal
     alternatives, followed by something that ends the word. Anything else runs on every message.
     """
-    import re._parser as parser  # the stdlib's own regex parser; read-only use
+    parser = _sre_parser()
 
     try:
         parsed = parser.parse(source)
@@ -241,19 +265,17 @@ def regex_anchors(source: str) -> frozenset[str] | None:
     return frozenset(words) if words else None
 
 
-def _leading_literals(
-    items: list[tuple[object, object]], follow: tuple[object, object] | None, p: object
-) -> list[str] | None:
+def _leading_literals(items: list[Any], follow: Any, p: Any) -> list[str] | None:
     """Leading whole words of a parsed regex sequence; ``follow`` is what comes after it."""
     if not items:
         return None
     op, av = items[0]
     rest = items[1] if len(items) > 1 else follow
-    if op is p.SUBPATTERN:  # type: ignore[attr-defined]
-        return _leading_literals(list(av[3].data), rest, p)  # type: ignore[index]
-    if op is p.BRANCH:  # type: ignore[attr-defined]
+    if op is p.SUBPATTERN:
+        return _leading_literals(list(av[3].data), rest, p)
+    if op is p.BRANCH:
         out: list[str] = []
-        for alt in av[1]:  # type: ignore[index]
+        for alt in av[1]:
             sub = _leading_literals(list(alt.data), rest, p)
             if not sub:
                 return None
@@ -261,9 +283,9 @@ def _leading_literals(
         return out
     chars: list[str] = []
     for op2, av2 in items:
-        if op2 is not p.LITERAL:  # type: ignore[attr-defined]
+        if op2 is not p.LITERAL:
             break
-        chars.append(chr(av2))  # type: ignore[arg-type]
+        chars.append(chr(av2))
     word = "".join(chars)
     token = TOKEN_RE.match(word)
     if not token:
@@ -277,21 +299,21 @@ def _leading_literals(
     return [token.group()]
 
 
-def _ends_word(item: tuple[object, object], p: object) -> bool:
+def _ends_word(item: Any, p: Any) -> bool:
     op, av = item
-    if op is p.AT:  # type: ignore[attr-defined]
+    if op is p.AT:
         return True
-    if op is p.IN:  # type: ignore[attr-defined]
+    if op is p.IN:
         return all(
-            (o is p.CATEGORY and a in (p.CATEGORY_SPACE, p.CATEGORY_NOT_WORD))  # type: ignore[attr-defined]
-            or (o is p.LITERAL and not chr(a).isalnum())  # type: ignore[attr-defined, arg-type]
-            for o, a in av  # type: ignore[attr-defined]
+            (o is p.CATEGORY and a in (p.CATEGORY_SPACE, p.CATEGORY_NOT_WORD))
+            or (o is p.LITERAL and not chr(a).isalnum())
+            for o, a in av
         )
-    if op in (p.MAX_REPEAT, p.MIN_REPEAT):  # type: ignore[attr-defined]
-        lo, _, sub = av  # type: ignore[misc]
+    if op in (p.MAX_REPEAT, p.MIN_REPEAT):
+        lo, _, sub = av
         return bool(lo) and bool(sub.data) and _ends_word(sub.data[0], p)
-    if op is p.LITERAL:  # type: ignore[attr-defined]
-        return not chr(av).isalnum()  # type: ignore[arg-type]
+    if op is p.LITERAL:
+        return not chr(av).isalnum()
     return False
 
 
@@ -304,7 +326,7 @@ def regex_requirements(source: str) -> frozenset[str]:
     A regex that cannot be anchored on a word still need not run on every message: one that
     needs a "." only runs where there is a dot.
     """
-    import re._parser as parser
+    parser = _sre_parser()
 
     try:
         parsed = parser.parse(source)
@@ -313,23 +335,23 @@ def regex_requirements(source: str) -> frozenset[str]:
     return frozenset(_mandatory(list(parsed.data), parser))
 
 
-def _mandatory(items: list[tuple[object, object]], p: object) -> set[str]:
+def _mandatory(items: list[Any], p: Any) -> set[str]:
     out: set[str] = set()
     for op, av in items:
-        if op is p.LITERAL:  # type: ignore[attr-defined]
-            ch = chr(av)  # type: ignore[arg-type]
+        if op is p.LITERAL:
+            ch = chr(av)
             if not ch.isalnum() and not ch.isspace():
                 out.add(ch)
-        elif op is p.IN:  # type: ignore[attr-defined]
-            if all(o is p.CATEGORY and a is p.CATEGORY_DIGIT for o, a in av):  # type: ignore[attr-defined, union-attr]
+        elif op is p.IN:
+            if all(o is p.CATEGORY and a is p.CATEGORY_DIGIT for o, a in av):
                 out.add(DIGIT)
-        elif op is p.SUBPATTERN:  # type: ignore[attr-defined]
-            out |= _mandatory(list(av[3].data), p)  # type: ignore[index]
-        elif op in (p.MAX_REPEAT, p.MIN_REPEAT, p.POSSESSIVE_REPEAT):  # type: ignore[attr-defined]
-            lo, _, sub = av  # type: ignore[misc]
+        elif op is p.SUBPATTERN:
+            out |= _mandatory(list(av[3].data), p)
+        elif op in (p.MAX_REPEAT, p.MIN_REPEAT, p.POSSESSIVE_REPEAT):
+            lo, _, sub = av
             if lo:
                 out |= _mandatory(list(sub.data), p)
-        elif op is p.BRANCH:  # type: ignore[attr-defined]
-            alts = [_mandatory(list(alt.data), p) for alt in av[1]]  # type: ignore[index]
+        elif op is p.BRANCH:
+            alts = [_mandatory(list(alt.data), p) for alt in av[1]]
             out |= set.intersection(*alts) if alts else set()
     return out

@@ -8,6 +8,7 @@ anchor it contains: the cost of a message depends on its words, not on the size 
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ class Pattern:
     source: str  # the phrase or regex as written, for explanations and debugging
     index: int
     requires: frozenset[str] = frozenset()  # characters a match needs (for unanchored regexes)
+    first: frozenset[str] | None = None  # a match starts at one of these tokens: try only there
 
 
 class Recognizer(ABC):
@@ -68,9 +70,6 @@ class PatternRecognizer(Recognizer):
 
 
 _DIGIT_RE = re.compile(r"\d")
-# A dot inside a token run ("vcb.top", "2.000") - what URL and amount regexes need; a
-# sentence-ending dot does not wake them up.
-_INNER_DOT_RE = re.compile(r"[^\W_]\.[^\W_]")
 
 
 class PatternIndex:
@@ -91,7 +90,9 @@ class PatternIndex:
                 for token in pattern.anchors:
                     self._by_anchor.setdefault(token, []).append((rec, pattern))
         self._anchor_keys = frozenset(k for k in self._by_anchor if not k.endswith("*"))
-        prefixes = sorted({k[:-1] for k in self._by_anchor if k.endswith("*")}, key=len, reverse=True)
+        prefixes = sorted(
+            {k[:-1] for k in self._by_anchor if k.endswith("*")}, key=len, reverse=True
+        )
         self._prefix_lengths = sorted({len(p) for p in prefixes})
         self._prefix_re = re.compile("|".join(map(re.escape, prefixes))) if prefixes else None
 
@@ -103,7 +104,7 @@ class PatternIndex:
         keys = self._anchor_keys
         found = keys.intersection(words)
         if len(words) > 1:
-            found |= keys.intersection(map(" ".join, zip(words, words[1:])))
+            found |= keys.intersection(map(" ".join, pairwise(words)))
         if self._prefix_re is not None:
             for m in self._prefix_re.finditer(folded):
                 if not at_word_start(folded, m.start()):
@@ -124,14 +125,21 @@ class PatternIndex:
             present = set(folded)
             if _DIGIT_RE.search(folded):
                 present.add(DIGIT)
-            if "." in present and not _INNER_DOT_RE.search(folded):
-                present.discard(".")
             for rec, pattern in self._always:
                 if pattern.requires <= present:
                     candidates[id(pattern)] = (rec, pattern)
         results: list[RecognizerResult] = []
+        if not candidates:
+            return results
+        positions: list[tuple[int, str]] | None = None
         for rec, pattern in candidates.values():
-            for start, end in find_all(pattern.regex, folded):
+            if pattern.first is not None:
+                if positions is None:
+                    positions = [(m.start(), m.group()) for m in TOKEN_RE.finditer(folded)]
+                spans = match_at(pattern.regex, folded, positions, pattern.first)
+            else:
+                spans = find_all(pattern.regex, folded)
+            for start, end in spans:
                 results.append(
                     RecognizerResult(
                         rec.kind, start, end, pattern.score, rec.id, pattern.index, rec.language
@@ -155,4 +163,20 @@ def find_all(regex: re.Pattern[str], text: str) -> list[tuple[int, int]]:
             pos = end
         else:
             pos = start + 1
+    return out
+
+
+def match_at(
+    regex: re.Pattern[str], text: str, positions: list[tuple[int, str]], first: frozenset[str]
+) -> list[tuple[int, int]]:
+    """Matches that start at a token from ``first``: a few anchored tries instead of a scan."""
+    out: list[tuple[int, int]] = []
+    last_end = -1
+    for pos, token in positions:
+        if pos < last_end or token not in first:
+            continue
+        m = regex.match(text, pos)
+        if m is not None and m.end() > pos:
+            out.append((pos, m.end()))
+            last_end = m.end()
     return out

@@ -18,6 +18,9 @@ class SpeakerRisk:
     rule: str | None  # which combination fired, for the explanation
 
 
+CONFIDENT = 0.6
+
+
 def noisy_or(values: list[float]) -> float:
     miss = 1.0
     for v in values:
@@ -35,10 +38,11 @@ def score_speaker(best: Mapping[str, float], knowledge: Knowledge) -> SpeakerRis
     rule_risk, rule_category, rule_name = 0.0, None, None
     for cid, cat in knowledge.categories.items():
         for n, rule in enumerate(cat.rules):
+            need = floor if rule.min_score is None else rule.min_score
             group_best = []
             for group in rule.groups:
                 g = max((best.get(t, 0.0) for t in group), default=0.0)
-                if g < floor:
+                if g < need:
                     break
                 group_best.append(g)
             else:
@@ -46,8 +50,10 @@ def score_speaker(best: Mapping[str, float], knowledge: Knowledge) -> SpeakerRis
                 if risk > rule_risk:
                     rule_risk, rule_category, rule_name = risk, cid, f"{cid}#{n}"
     if rule_risk >= base:
-        # Extra independent signals beyond the rule push the risk up a little.
-        risk = min(1.0, rule_risk + 0.1 * base * (1.0 - rule_risk))
+        # The whole arc (trust, pressure, isolation, demand) is worse than its first two steps:
+        # every further confident tactic pushes the risk up a little.
+        confident = sum(1 for s in best.values() if s >= CONFIDENT)
+        risk = min(1.0, rule_risk + 0.03 * max(0, confident - 2) + 0.05 * base * (1.0 - rule_risk))
         return SpeakerRisk(risk, rule_category, rule_name)
     return SpeakerRisk(base, best_category(best, knowledge), None)
 

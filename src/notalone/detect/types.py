@@ -105,7 +105,9 @@ class Assessment:
             "level": self.level,
             "category": self.category,
             "first_alert_at": self.first_alert_at,
-            "tactics": [e.to_dict(x) for e, x in zip(self.evidence, self.explanations, strict=True)],
+            "tactics": [
+                e.to_dict(x) for e, x in zip(self.evidence, self.explanations, strict=True)
+            ],
             "indicators": [i.to_dict() for i in self.indicators],
             "advice": list(self.advice),
             "lang": self.lang,
