@@ -10,6 +10,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -56,16 +57,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     configure_logging(settings.log_level, json_logs=settings.log_json)
     prepare_database(settings)
-    app = create_app(settings, preload_detector=True)
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level="warning",
-        access_log=False,
-        proxy_headers=settings.trust_forwarded_for,
-        server_header=False,
-    )
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": "warning",
+        "access_log": False,
+        "proxy_headers": settings.trust_forwarded_for,
+        "server_header": False,
+    }
+    if args.workers > 1:
+        # Each worker builds its app from the environment; hand the secret over through it.
+        os.environ["NOTALONE_SECRET_KEY"] = settings.secret_key
+        os.environ["NOTALONE_DATA_DIR"] = str(settings.data_dir)
+        uvicorn.run(
+            "notalone.server.asgi:app_from_environment",
+            factory=True,
+            workers=args.workers,
+            **options,
+        )
+    else:
+        uvicorn.run(create_app(settings, preload_detector=True), **options)
     return 0
 
 
@@ -143,6 +154,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     serve = subparsers.add_parser("serve", help="run the HTTP service (migrates and seeds first)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (default 1; with more, set NOTALONE_REDIS_URL so that rate "
+        "limits are shared)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     db = subparsers.add_parser("db", help="database maintenance")

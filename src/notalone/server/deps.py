@@ -24,15 +24,19 @@ from notalone.server.settings import Settings
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_services(request: Request) -> Services:
+def _services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
+
+
+async def get_services(request: Request) -> Services:
+    return _services(request)
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_settings(services: ServicesDep) -> Settings:
+async def get_settings(services: ServicesDep) -> Settings:
     return services.settings
 
 
@@ -41,7 +45,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def get_db(request: Request) -> Iterator[Session]:
     """One session per request; whatever the route did not commit is rolled back."""
-    factory: sessionmaker[Session] = get_services(request).session_factory
+    factory: sessionmaker[Session] = _services(request).session_factory
     session = factory()
     try:
         yield session
@@ -67,7 +71,7 @@ async def optional_principal(request: Request) -> Principal | None:
     if "principal" in request.scope.get("state", {}):
         cached: Principal | None = request.state.principal
         return cached
-    services = get_services(request)
+    services = _services(request)
     principal: Principal | None = None
     authorization = request.headers.get("authorization")
     if authorization is not None:
@@ -153,7 +157,7 @@ def client_ip(request: Request, settings: Settings) -> str:
 
 async def enforce_rate_limit(request: Request, principal: OptionalPrincipal, cost: int = 1) -> None:
     """Per-token limit for API tokens, per-IP limit otherwise; 429 with Retry-After."""
-    services = get_services(request)
+    services = _services(request)
     settings = services.settings
     if principal is not None and principal.token_id is not None:
         key, limit, scope = f"tok:{principal.token_id}", settings.rate_limit_token, "token"
@@ -187,7 +191,7 @@ async def rate_limit(request: Request, principal: OptionalPrincipal) -> None:
 RateLimited = Depends(rate_limit)
 
 
-def pagination(
+async def pagination(
     limit: Annotated[int, Query(ge=1, le=200, description="Page size")] = 50,
     offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
 ) -> tuple[int, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from notalone.server.auth import Principal, Scope
@@ -50,10 +50,15 @@ def _is_small(body: AnalyzeIn) -> bool:
     return body.text is not None and len(body.text) <= INLINE_CHARS
 
 
-@router.post("/analyze", responses=problems(400, 401, 403, 413, 422, 429))
-async def analyze(
-    body: AnalyzeIn, services: ServicesDep, principal: OptionalPrincipal
-) -> AssessmentOut:
+def _json(model: AssessmentOut | BatchOut) -> Response:
+    # The model is already validated: serialise it once, without FastAPI validating it again.
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+@router.post(
+    "/analyze", response_model=AssessmentOut, responses=problems(400, 401, 403, 413, 422, 429)
+)
+async def analyze(body: AnalyzeIn, services: ServicesDep, principal: OptionalPrincipal) -> Response:
     """Assess one message (``text``) or a whole conversation (``messages``).
 
     Anyone may call it without an account. The texts are analysed in memory and never stored
@@ -62,8 +67,8 @@ async def analyze(
     _check_scope(principal)
     kind = "message" if body.text is not None else "conversation"
     if _is_small(body):
-        return _assess(services, body, kind)
-    return await run_in_threadpool(_assess, services, body, kind)
+        return _json(_assess(services, body, kind))
+    return _json(await run_in_threadpool(_assess, services, body, kind))
 
 
 def _assess_batch(services: Services, batch: BatchIn) -> BatchOut:
@@ -79,10 +84,12 @@ def _assess_batch(services: Services, batch: BatchIn) -> BatchOut:
     return BatchOut(results=results)
 
 
-@router.post("/analyze/batch", responses=problems(400, 401, 403, 413, 422, 429))
+@router.post(
+    "/analyze/batch", response_model=BatchOut, responses=problems(400, 401, 403, 413, 422, 429)
+)
 async def analyze_batch(
     batch: BatchIn, request: Request, services: ServicesDep, principal: OptionalPrincipal
-) -> BatchOut:
+) -> Response:
     """Assess up to 100 messages or conversations in one call (for platforms).
 
     Each item counts against the rate limit. A malformed item fails the whole batch (422, with
@@ -91,4 +98,4 @@ async def analyze_batch(
     _check_scope(principal)
     if len(batch.items) > 1:
         await enforce_rate_limit(request, principal, cost=len(batch.items) - 1)
-    return await run_in_threadpool(_assess_batch, services, batch)
+    return _json(await run_in_threadpool(_assess_batch, services, batch))

@@ -1,0 +1,207 @@
+"""Benchmark of the service API: ``POST /api/v1/analyze`` with single chat messages.
+
+Starts ``python -m notalone.server serve`` on 127.0.0.1 (a free port, a fresh data dir), waits
+for ``/readyz``, then drives it from a second process: a tiny asyncio HTTP/1.1 client with
+keep-alive connections sends a bounded number of requests with the given concurrency, and
+reports requests/s, p50/p90/p99 latency and errors. Exits non-zero when the targets are missed
+(``--min-rps``, ``--max-p99-ms``) or any request failed.
+
+    .venv/bin/python bench/api_bench.py --requests 20000 --concurrency 16
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+MESSAGES = [
+    "Em ơi, anh là công an, em đang bị điều tra, chuyển tiền vào tài khoản này ngay",
+    "chào em, em bao nhiêu tuổi rồi? gửi ảnh cho anh xem nhé",
+    "Tối nay đi học thêm không? Mình chờ ở cổng trường nhé",
+    "Bạn đã trúng thưởng iPhone, bấm vào link để nhận quà",
+    "đừng nói với ai, tắt định vị rồi ra bến xe gặp anh",
+    "Mẹ ơi con về muộn 30 phút nha",
+    "hey, how old are you? you look mature for your age, send a pic",
+    "Your account will be locked, verify your password at this link now",
+    "Salut, tu as quel âge ? Envoie-moi une photo, personne ne saura",
+    "On se voit demain à la bibliothèque pour le devoir ?",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(port: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the server did not become ready")
+
+
+def _request(port: int, text: str) -> bytes:
+    body = json.dumps({"text": text}, ensure_ascii=False).encode()
+    head = (
+        f"POST /api/v1/analyze HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    return head + body
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    length = 0
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.lower() == "content-length":
+            length = int(value.strip())
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+async def _drive(port: int, total: int, concurrency: int) -> tuple[list[float], int, float]:
+    payloads = [_request(port, m) for m in MESSAGES]
+    latencies: list[float] = []
+    errors = 0
+    counter = 0
+
+    async def worker() -> None:
+        nonlocal counter, errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while counter < total:
+                i = counter
+                counter += 1
+                start = time.perf_counter()
+                writer.write(payloads[i % len(payloads)])
+                status = await _read_response(reader)
+                latencies.append(time.perf_counter() - start)
+                if status != 200:
+                    errors += 1
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, errors, time.perf_counter() - start
+
+
+def _client(port: int, total: int, concurrency: int, out: mp.Queue) -> None:  # type: ignore[type-arg]
+    out.put(asyncio.run(_drive(port, total, concurrency)))
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered)) - 1))
+    return ordered[k]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--warmup", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument("--min-rps", type=float, default=500.0)
+    parser.add_argument("--max-p99-ms", type=float, default=50.0)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+
+    port = free_port()
+    with tempfile.TemporaryDirectory() as data_dir:
+        env = {
+            **os.environ,
+            "NOTALONE_DATA_DIR": data_dir,
+            "NOTALONE_RATE_LIMIT_IP": str(10**9),
+            "NOTALONE_ENVIRONMENT": "development",
+        }
+        env.pop("NOTALONE_DATABASE_URL", None)
+        env.pop("NOTALONE_REDIS_URL", None)
+        log = open(Path(data_dir) / "server.log", "w")  # noqa: SIM115
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "notalone.server",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+        try:
+            wait_ready(port)
+            queue: mp.Queue = mp.Queue()  # type: ignore[type-arg]
+            if args.warmup:
+                proc = mp.Process(target=_client, args=(port, args.warmup, args.concurrency, queue))
+                proc.start()
+                queue.get()
+                proc.join()
+            proc = mp.Process(target=_client, args=(port, args.requests, args.concurrency, queue))
+            proc.start()
+            latencies, errors, elapsed = queue.get()
+            proc.join()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            log.close()
+
+    rps = len(latencies) / elapsed
+    figures = {
+        "requests": len(latencies),
+        "concurrency": args.concurrency,
+        "workers": args.workers,
+        "errors": errors,
+        "seconds": round(elapsed, 2),
+        "requests_per_s": round(rps, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2),
+        "p90_ms": round(percentile(latencies, 90) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 2),
+        "max_ms": round(max(latencies) * 1000, 2),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+    }
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        for key, value in figures.items():
+            print(f"{key:>16}: {value}")
+    ok = errors == 0 and rps >= args.min_rps and figures["p99_ms"] <= args.max_p99_ms
+    if not ok:
+        print("TARGET MISSED", file=sys.stderr)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
