@@ -111,18 +111,27 @@ def _keywords() -> tuple[tuple[str, str, str], ...]:
     return tuple(sorted(rows, key=lambda r: (-len(r[0]), r[0])))
 
 
+@functools.cache
+def _extra_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    words = sorted(_extra_words(), key=len, reverse=True)
+    alternation = "|".join(map(re.escape, words)) or "(?!)"
+    return re.compile(f"(?:{alternation})"), re.compile(f"(?:{alternation})$")
+
+
+@functools.lru_cache(maxsize=65536)
 def _strip_extras(word: str) -> str:
     """Remove known extra words from both ends ("vcbonline" -> "vcb")."""
-    changed = True
-    while changed and word:
-        changed = False
-        for extra in _extra_words():
-            if len(word) > len(extra) and word.startswith(extra):
-                word = word[len(extra) :]
-                changed = True
-            elif len(word) > len(extra) and word.endswith(extra):
-                word = word[: -len(extra)]
-                changed = True
+    prefix, suffix = _extra_patterns()
+    while word:
+        m = prefix.match(word)
+        if m and m.end() < len(word):
+            word = word[m.end() :]
+            continue
+        m = suffix.search(word)
+        if m and m.start() > 0:
+            word = word[: m.start()]
+            continue
+        break
     return word
 
 
@@ -135,6 +144,29 @@ def _match_name(compact: str, tokens: list[str], kw: str, stripped: str) -> bool
     if len(kw) >= 3 and kw in tokens:
         return True
     return stripped == kw or any(_strip_extras(t) == kw for t in tokens if len(t) > len(kw))
+
+
+def _deletions(word: str, depth: int = 2) -> set[str]:
+    """``word`` with up to ``depth`` letters deleted (the symmetric-delete neighbourhood)."""
+    out = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
+
+
+@functools.cache
+def _deletion_index() -> dict[str, tuple[int, ...]]:
+    """Deletion variant -> positions in ``_keywords()`` of long names it can come from."""
+    index: dict[str, set[int]] = {}
+    for n, (kw, skw, _) in enumerate(_keywords()):
+        if len(kw) < 6:
+            continue
+        for target in {kw, skw}:
+            for variant in _deletions(target):
+                index.setdefault(variant, set()).add(n)
+    return {k: tuple(sorted(v)) for k, v in index.items()}
 
 
 def _distance(a: str, b: str, limit: int) -> int:
@@ -158,6 +190,12 @@ def _distance(a: str, b: str, limit: int) -> int:
 
 def _lookalike(labels: list[str], idn: bool) -> tuple[str, str] | None:
     """(brand id, reason) if one of the labels imitates a protected brand name."""
+    return _lookalike_cached(tuple(labels), idn)
+
+
+# Chat repeats the same few domains; the brand comparison is the costly part of a message.
+@functools.lru_cache(maxsize=65536)
+def _lookalike_cached(labels: tuple[str, ...], idn: bool) -> tuple[str, str] | None:
     forms = []
     for label in labels:
         plain = label.lower()
@@ -187,13 +225,18 @@ def _lookalike(labels: list[str], idn: bool) -> tuple[str, str] | None:
                     else ("digit/letter swap of brand name")
                 )
                 return brand, reason
-    # 3. Close spellings of long names.
-    for kw, skw, brand in _keywords():
-        if len(kw) < 6:
-            continue
-        for (_, _, compact, stripped), (_, scompact, sstripped) in zip(
-            forms, skel_forms, strict=True
-        ):
+    # 3. Close spellings of long names: candidates come from a deletion index (SymSpell), so
+    # only brand names that can be within two edits are compared at all.
+    index = _deletion_index()
+    for (_, _, compact, stripped), (_, scompact, sstripped) in zip(forms, skel_forms, strict=True):
+        found: set[int] = set()
+        for cand in {compact, stripped, scompact, sstripped}:
+            if len(cand) >= 5:
+                for variant in _deletions(cand):
+                    found.update(index.get(variant, ()))
+        keywords = _keywords()
+        for n in sorted(found):
+            kw, skw, brand = keywords[n]
             for cand in {compact, stripped, scompact, sstripped}:
                 if len(cand) < 5:
                     continue
