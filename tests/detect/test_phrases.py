@@ -43,7 +43,16 @@ def test_anchor_is_the_rarest_required_word() -> None:
         {"noi voi", "noi vs"}
     )
     assert COMPILER.compile("transfer* money").anchors == frozenset({"money"})
-    assert COMPILER.compile("... transfer*").anchors is None
+    # A prefix word anchors on the start of a token.
+    assert COMPILER.compile("... transfer*").anchors == frozenset({"transfer*"})
+
+
+def test_first_tokens_say_where_a_match_can_start() -> None:
+    assert COMPILER.compile("(không|chưa) được nói").first == frozenset(
+        {"khong", "ko", "k", "hok", "chua"}
+    )
+    assert COMPILER.compile("{family} ơi").first == frozenset({"bo", "gia", "me"})
+    assert COMPILER.compile("không? được nói").first is None
 
 
 @pytest.mark.parametrize("phrase", ["", "(a|b", "a)", "(a|)", "{nope}", "..."])

@@ -47,7 +47,7 @@ class Hit:
 class MessageAnalysis:
     hits: tuple[Hit, ...]
     indicators: tuple[Indicator, ...]
-    language_votes: dict[str, int]
+    folded: str = ""  # the normalised text, for language votes without normalising twice
 
 
 class MessageAnalyzer:
@@ -57,7 +57,7 @@ class MessageAnalyzer:
 
     def analyze(self, text: str) -> MessageAnalysis:
         if not text:
-            return MessageAnalysis((), (), {})
+            return MessageAnalysis((), ())
         if len(text) > MAX_MESSAGE_CHARS:
             return self._analyze_long(text)
         norm = normalize(text, self.knowledge.vocabulary)
@@ -65,13 +65,12 @@ class MessageAnalyzer:
         hits = _apply_frames(norm, results) if results else []
         indicators = tuple(extract_indicators(text))
         hits.extend(_indicator_hits(indicators))
-        return MessageAnalysis(tuple(hits), indicators, {})
+        return MessageAnalysis(tuple(hits), indicators, norm.text)
 
     def _analyze_long(self, text: str) -> MessageAnalysis:
         # A huge paste is scanned in overlapping windows so every span stays exact.
         hits: list[Hit] = []
         indicators: list[Indicator] = []
-        votes: dict[str, int] = {}
         step = MAX_MESSAGE_CHARS - 500
         for base in range(0, len(text), step):
             part = self.analyze(text[base : base + MAX_MESSAGE_CHARS])
@@ -91,16 +90,14 @@ class MessageAnalyzer:
             for ind in part.indicators:
                 if base == 0 or ind.start >= 500:
                     indicators.append(_shift(ind, base))
-            for k, v in part.language_votes.items():
-                votes[k] = votes.get(k, 0) + v
-        return MessageAnalysis(tuple(hits), tuple(indicators), votes)
+        return MessageAnalysis(tuple(hits), tuple(indicators), text[:MAX_MESSAGE_CHARS].lower())
 
-    def language_votes(self, text: str) -> dict[str, int]:
+    def language_votes(self, text: str, folded: str) -> dict[str, int]:
         """Evidence for each language: Vietnamese letters, then frequent function words."""
         votes: dict[str, int] = {}
         if not _VI_LETTERS.isdisjoint(text.lower()):
             votes["vi"] = 3
-        tokens = set(TOKEN_RE.findall(normalize(text).text))
+        tokens = set(TOKEN_RE.findall(folded))
         for lang, words in self._function_words.items():
             n = len(tokens & words)
             if n:

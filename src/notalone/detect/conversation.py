@@ -19,7 +19,7 @@ EVIDENCE_PER_TACTIC = 3  # spans kept per speaker and tactic
 MAX_INDICATORS = 50
 CHILD_FACTOR = 0.4  # what the young person says is mostly answers and quotes, not attacks
 MAX_SPEAKERS = 64
-LANGUAGE_SAMPLE = 8
+LANGUAGE_SAMPLE = 3
 _LEVEL_RANK = {"none": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
@@ -63,7 +63,8 @@ class ConversationState:
         analysis = self._analyzer.analyze(message.text)
         if self.lang is None and (index < LANGUAGE_SAMPLE or analysis.hits):
             # The language of the verdict: the first messages and every message with evidence.
-            for lang, n in self._analyzer.language_votes(message.text[:2000]).items():
+            votes = self._analyzer.language_votes(message.text[:2000], analysis.folded[:2000])
+            for lang, n in votes.items():
                 self.language_votes[lang] = self.language_votes.get(lang, 0) + n
         for ind in analysis.indicators:
             if len(self.indicators) < MAX_INDICATORS:

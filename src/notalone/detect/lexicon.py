@@ -21,6 +21,7 @@ from notalone.detect.phrases import (
     PhraseError,
     fold,
     regex_anchors,
+    regex_needles,
     regex_requirements,
 )
 from notalone.detect.recognizers import Pattern, PatternIndex, PatternRecognizer
@@ -280,9 +281,15 @@ def _compile_patterns(
                 vocabulary.update(t for t in re.findall(r"[a-z0-9]+", fold(source)))
             else:
                 source = str(entry["regex"])
-                regex, anchors, first = source, regex_anchors(source), None
+                # A regex's anchors are its leading words, so they also say where a match starts.
+                anchors = regex_anchors(source)
+                regex, first = source, anchors
             requires = regex_requirements(regex) if anchors is None else frozenset()
-            patterns.append(Pattern(re.compile(regex), anchors, score, source, i, requires, first))
+            literals = regex_needles(regex) if anchors is None else ()
+            needles = re.compile("|".join(map(re.escape, literals))) if literals else None
+            patterns.append(
+                Pattern(re.compile(regex), anchors, score, source, i, requires, first, needles)
+            )
         except (PhraseError, re.error) as exc:
             raise KnowledgeError(f"{path}: pattern #{i}: {exc}") from exc
     return patterns

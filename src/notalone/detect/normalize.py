@@ -20,6 +20,8 @@ _DROPPED = re.compile("[\u0300-\u036f\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034
 # or by single spaces when at least four letters run ("c h u y e n").
 _SPELLED_PUNCT = re.compile(r"(?<![\w])[a-z](?:[.\-_*+~'](?:[a-z]))+(?![\w])")
 _SPELLED_SPACE = re.compile(r"(?<!\w)(?<!\w )[a-z](?: [a-z]){3,}(?![\w])")
+# Cheap test for three single letters in a row joined by one separator: only then look closer.
+_SPELLED_HINT = re.compile(r"[a-z][.\-_*+~' ][a-z][.\-_*+~' ][a-z]")
 _LEET = re.compile(r"(?<=[a-z])[013457@$](?=[a-z])")
 _LEET_MAP = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 
@@ -118,15 +120,16 @@ Segmenter = Callable[[str], list[str]]
 
 def normalize(text: str, vocabulary: Collection[str] = ()) -> NormalizedText:
     """Fold ``text`` for matching. ``vocabulary`` splits collapsed spelling back into words."""
-    folded = text.translate(_fold_table())
+    # ASCII needs only lower-casing (one character in, one out), which is far cheaper.
+    folded = text.lower() if text.isascii() else text.translate(_fold_table())
     offsets: list[int] | None = None
-    if _DROPPED.search(folded):
+    if not text.isascii() and _DROPPED.search(folded):
         kept = [(i, ch) for i, ch in enumerate(folded) if not _DROPPED.match(ch)]
         folded = "".join(ch for _, ch in kept)
         offsets = [i for i, _ in kept]
-    if "." in folded or "-" in folded or "_" in folded or "*" in folded or " " in folded:
+    if _SPELLED_HINT.search(folded):
         folded, offsets = _collapse_spelling(folded, offsets, vocabulary)
-    if any(c in folded for c in "013457@$"):
+    if _LEET.search(folded):
         folded = _LEET.sub(lambda m: _LEET_MAP[m.group()], folded)
     return NormalizedText(text, folded, tuple(offsets) if offsets is not None else None)
 

@@ -39,6 +39,7 @@ class _Item:
     optional: bool = False
     gap: bool = False
     single: bool = False  # every spelling is exactly one token (it can open an anchor bigram)
+    head: frozenset[str] | None = None  # tokens a match of this element starts with
 
 
 def fold(text: str) -> str:
@@ -73,15 +74,7 @@ class PhraseCompiler:
         body = _join(items)
         # No leading look-behind: a pattern that starts with literals lets the regex engine skip
         # ahead fast. The start-of-word check is done by the caller (see ``at_word_start``).
-        head = items[0]
-        first = None
-        if (
-            not (head.optional or head.gap)
-            and head.anchors
-            and not any(a.endswith("*") or " " in a for a in head.anchors)
-        ):
-            first = head.anchors
-        return Compiled(rf"(?:{body})(?![^\W_])", _anchors(items, self._common), first)
+        return Compiled(rf"(?:{body})(?![^\W_])", _anchors(items, self._common), _head(items))
 
     # --- parsing -----------------------------------------------------------------------------
     def _sequence(self, tokens: list[str], pos: int, phrase: str) -> tuple[list[_Item], int]:
@@ -106,10 +99,16 @@ class PhraseCompiler:
                 group = (
                     inner[0]
                     if len(inner) == 1
-                    else _Item(_join(inner), _anchors(inner, self._common))
+                    else _Item(_join(inner), _anchors(inner, self._common), head=_head(inner))
                 )
                 alternatives[-1].append(
-                    _Item(f"(?:{group.regex})", group.anchors, optional, single=group.single)
+                    _Item(
+                        f"(?:{group.regex})",
+                        group.anchors,
+                        optional,
+                        single=group.single,
+                        head=group.head,
+                    )
                 )
                 continue
             alternatives[-1].append(self._atom(tok, phrase))
@@ -126,7 +125,7 @@ class PhraseCompiler:
         anchors: frozenset[str] | None = None
         if all(a is not None for a in anchor_sets):
             anchors = frozenset().union(*(a for a in anchor_sets if a is not None))
-        return [_Item(f"(?:{regex})", anchors, single=single)], pos
+        return [_Item(f"(?:{regex})", anchors, single=single, head=_union_heads(alternatives))], pos
 
     def _atom(self, tok: str, phrase: str) -> _Item:
         if tok in ("...", "...."):
@@ -137,7 +136,7 @@ class PhraseCompiler:
             tok = tok[:-1]
         if tok.startswith("{") and tok.endswith("}"):
             item = self._class(tok[1:-1], phrase)
-            return _Item(item.regex, item.anchors, optional)
+            return _Item(item.regex, item.anchors, optional, head=item.head)
         prefix = tok.endswith("*") and len(tok) > 1
         if prefix:
             tok = tok[:-1]
@@ -150,7 +149,7 @@ class PhraseCompiler:
             regex = SEP.join(re.escape(w) for w in words)
             if prefix:
                 regex += WORD.replace("+", "*")
-            return _Item(f"(?:{regex})", frozenset([words[0]]), optional)
+            return _Item(f"(?:{regex})", frozenset([words[0]]), optional, head=frozenset(words[:1]))
         word = words[0]
         spellings = sorted({word, *self._variants.get(word, ())}, key=lambda s: (-len(s), s))
         alts = [SEP.join(re.escape(w) for w in _word_tokens(s) or [s]) for s in spellings]
@@ -161,7 +160,7 @@ class PhraseCompiler:
             return _Item(f"(?:{regex})[^\\W_]*", prefixes, optional)
         anchors = frozenset((_word_tokens(s) or [s])[0] for s in spellings)
         single = all(len(_word_tokens(s)) == 1 for s in spellings)
-        return _Item(f"(?:{regex})", anchors, optional, single=single)
+        return _Item(f"(?:{regex})", anchors, optional, single=single, head=anchors)
 
     def _class(self, name: str, phrase: str) -> _Item:
         if name in self._class_cache:
@@ -179,9 +178,23 @@ class PhraseCompiler:
             if all(a is not None for a in sets)
             else None
         )
-        item = _Item(f"(?:{regex})", anchors)
+        item = _Item(f"(?:{regex})", anchors, head=_union_heads(compiled))
         self._class_cache[name] = item
         return item
+
+
+def _head(items: Sequence[_Item]) -> frozenset[str] | None:
+    """Tokens every match of the sequence starts with (None when the start is open)."""
+    if not items or items[0].optional or items[0].gap:
+        return None
+    return items[0].head
+
+
+def _union_heads(alternatives: Sequence[Sequence[_Item]]) -> frozenset[str] | None:
+    heads = [_head(alt) for alt in alternatives]
+    if any(h is None for h in heads):
+        return None
+    return frozenset().union(*(h for h in heads if h is not None))
 
 
 def _join(items: Sequence[_Item]) -> str:
@@ -259,8 +272,8 @@ def regex_anchors(source: str) -> frozenset[str] | None:
     except re.error:
         return None
     items = list(parsed.data)
-    while items and items[0][0] is parser.AT:
-        items.pop(0)
+    while items and items[0][0] in (parser.AT, parser.ASSERT, parser.ASSERT_NOT):
+        items.pop(0)  # zero-width: the first word still starts the match
     words = _leading_literals(items, None, parser)
     return frozenset(words) if words else None
 
@@ -355,3 +368,65 @@ def _mandatory(items: list[Any], p: Any) -> set[str]:
             alts = [_mandatory(list(alt.data), p) for alt in av[1]]
             out |= set.intersection(*alts) if alts else set()
     return out
+
+
+def regex_needles(source: str) -> tuple[str, ...]:
+    """Substrings of which every match of a regex contains at least one ("." + a TLD, say).
+
+    Runs of literal characters (and groups of literal alternatives) in the regex's top-level
+    sequence are mandatory; the most selective run wins. Empty when none is evident.
+    """
+    parser = _sre_parser()
+    try:
+        parsed = parser.parse(source)
+    except re.error:
+        return ()
+    best: set[str] = set()
+    current: set[str] = {""}
+
+    def flush() -> None:
+        nonlocal best, current
+        if min(map(len, current)) >= 2 and (not best or _selectivity(current) > _selectivity(best)):
+            best = current
+        current = {""}
+
+    for op, av in parsed.data:
+        alternatives = _literal_alternatives(op, av, parser)
+        if alternatives is None or len(current) * len(alternatives) > 64:
+            flush()
+            continue
+        current = {c + a for c in current for a in alternatives}
+    flush()
+    return tuple(sorted(best))
+
+
+def _selectivity(needles: set[str]) -> float:
+    return min(map(len, needles)) - 0.05 * len(needles)
+
+
+def _literal_alternatives(op: Any, av: Any, p: Any) -> list[str] | None:
+    if op is p.LITERAL:
+        return [chr(av)]
+    if op is p.SUBPATTERN:
+        items = list(av[3].data)
+        if len(items) == 1:
+            return _literal_alternatives(items[0][0], items[0][1], p)
+        out = [""]
+        for o, a in items:
+            alts = _literal_alternatives(o, a, p)
+            if alts is None:
+                return None
+            out = [x + y for x in out for y in alts]
+        return out
+    if op is p.BRANCH:
+        out2: list[str] = []
+        for alt in av[1]:
+            seq = [""]
+            for o, a in alt.data:
+                alts = _literal_alternatives(o, a, p)
+                if alts is None:
+                    return None
+                seq = [x + y for x in seq for y in alts]
+            out2.extend(seq)
+        return out2
+    return None

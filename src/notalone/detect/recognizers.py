@@ -8,10 +8,10 @@ anchor it contains: the cost of a message depends on its words, not on the size 
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from notalone.detect.normalize import NormalizedText
 from notalone.detect.phrases import DIGIT, TOKEN_RE, at_word_start
@@ -39,6 +39,7 @@ class Pattern:
     index: int
     requires: frozenset[str] = frozenset()  # characters a match needs (for unanchored regexes)
     first: frozenset[str] | None = None  # a match starts at one of these tokens: try only there
+    needles: re.Pattern[str] | None = None  # a match contains one of these literal strings
 
 
 class Recognizer(ABC):
@@ -126,16 +127,20 @@ class PatternIndex:
             if _DIGIT_RE.search(folded):
                 present.add(DIGIT)
             for rec, pattern in self._always:
-                if pattern.requires <= present:
+                if pattern.requires <= present and (
+                    pattern.needles is None or pattern.needles.search(folded) is not None
+                ):
                     candidates[id(pattern)] = (rec, pattern)
         results: list[RecognizerResult] = []
         if not candidates:
             return results
-        positions: list[tuple[int, str]] | None = None
+        positions: dict[str, list[int]] | None = None
         for rec, pattern in candidates.values():
             if pattern.first is not None:
                 if positions is None:
-                    positions = [(m.start(), m.group()) for m in TOKEN_RE.finditer(folded)]
+                    positions = {}
+                    for m in TOKEN_RE.finditer(folded):
+                        positions.setdefault(m.group(), []).append(m.start())
                 spans = match_at(pattern.regex, folded, positions, pattern.first)
             else:
                 spans = find_all(pattern.regex, folded)
@@ -167,13 +172,14 @@ def find_all(regex: re.Pattern[str], text: str) -> list[tuple[int, int]]:
 
 
 def match_at(
-    regex: re.Pattern[str], text: str, positions: list[tuple[int, str]], first: frozenset[str]
+    regex: re.Pattern[str], text: str, positions: dict[str, list[int]], first: frozenset[str]
 ) -> list[tuple[int, int]]:
     """Matches that start at a token from ``first``: a few anchored tries instead of a scan."""
+    starts = sorted(p for token in first.intersection(positions) for p in positions[token])
     out: list[tuple[int, int]] = []
     last_end = -1
-    for pos, token in positions:
-        if pos < last_end or token not in first:
+    for pos in starts:
+        if pos < last_end:
             continue
         m = regex.match(text, pos)
         if m is not None and m.end() > pos:
