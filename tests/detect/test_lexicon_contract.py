@@ -9,9 +9,12 @@ from __future__ import annotations
 import pytest
 
 from notalone.detect import load_knowledge, normalize
-from notalone.detect.lexicon import TACTIC_TEXT_FIELDS
+from notalone.detect.analyzer import MessageAnalyzer
+from notalone.detect.lexicon import TACTIC_TEXT_FIELDS, Example
+from notalone.detect.recognizers import PatternRecognizer
 
 KNOWLEDGE = load_knowledge()
+ANALYZER = MessageAnalyzer(KNOWLEDGE)
 LANGUAGES = ("vi", "en", "fr")
 RECOGNIZERS = [(lang, r) for lang, p in KNOWLEDGE.packs.items() for r in p.recognizers]
 EXAMPLES = [
@@ -21,18 +24,30 @@ EXAMPLES = [
 ]
 
 
-@pytest.mark.parametrize(("lang", "recognizer", "example"), EXAMPLES)
-def test_recognizer_examples(lang: str, recognizer: object, example: object) -> None:
-    from notalone.detect.lexicon import Example
-    from notalone.detect.recognizers import PatternRecognizer
+# An example "fires" when the recognizer's evidence, after frames (warnings, negation, benign
+# contexts) have had their say, still counts: a surprise party's "don't tell mum" may match the
+# phrase and be defused by its context, which is exactly what the example documents.
+FIRES = 0.25
 
-    assert isinstance(recognizer, PatternRecognizer) and isinstance(example, Example)
-    hits = recognizer.analyze(normalize(example.text, KNOWLEDGE.vocabulary))
+
+@pytest.mark.parametrize(("lang", "recognizer", "example"), EXAMPLES)
+def test_recognizer_examples(lang: str, recognizer: PatternRecognizer, example: Example) -> None:
+    hits = [h for h in ANALYZER.analyze(example.text).hits if h.recognizer == recognizer.id]
+    strongest = max((h.score for h in hits), default=0.0)
     if example.expect:
-        assert hits, f"{recognizer.id} should fire on {example.text!r}"
+        assert strongest >= FIRES, f"{recognizer.id} should fire on {example.text!r}"
     else:
-        found = [normalize(example.text, KNOWLEDGE.vocabulary).text[h.start : h.end] for h in hits]
-        assert not hits, f"{recognizer.id} fired on {example.text!r}: {found}"
+        found = [(example.text[h.start : h.end], round(h.score, 2), h.modifiers) for h in hits]
+        assert strongest < FIRES, f"{recognizer.id} fired on {example.text!r}: {found}"
+
+
+def test_raw_recognizer_spans_are_exact_on_every_example() -> None:
+    for lang, recognizer in RECOGNIZERS:
+        for example in KNOWLEDGE.packs[lang].examples.get(recognizer.id, []):
+            norm = normalize(example.text, KNOWLEDGE.vocabulary)
+            for hit in recognizer.analyze(norm):
+                s, e = norm.to_original(hit.start, hit.end)
+                assert 0 <= s < e <= len(example.text)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

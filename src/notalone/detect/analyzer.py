@@ -7,6 +7,7 @@ transfer") is discounted, and the evidence records why.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from notalone.detect.indicators import Indicator, extract_indicators
@@ -25,6 +26,7 @@ FRAME_FACTORS = {
     "benign_context": 0.4,
 }
 NEGATION_WINDOW = 3  # words between a negator and the hit it negates
+_CLAUSE_END = re.compile(r"[?.!;,:\n]")
 MAX_MESSAGE_CHARS = 20_000  # longer messages are analysed in their first and last parts
 
 _VI_LETTERS = frozenset("ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
@@ -124,8 +126,9 @@ def _apply_frames(norm: NormalizedText, results: list[RecognizerResult]) -> list
             if kind == "negation":
                 if f.end > r.start or f.start >= r.start:
                     continue  # the negation sits inside the tactic's own phrase, or after it
-                if len(TOKEN_RE.findall(norm.text, f.end, r.start)) > NEGATION_WINDOW:
-                    continue
+                between = norm.text[f.end : r.start]
+                if len(TOKEN_RE.findall(between)) > NEGATION_WINDOW or _CLAUSE_END.search(between):
+                    continue  # too far, or in another clause ("... không? Gửi ảnh đi")
             elif kind == "reported_speech" and f.start > r.start:
                 continue
             if f.start < r.end and r.start < f.end and kind in ("warning", "news"):

@@ -20,6 +20,7 @@ MAX_INDICATORS = 50
 CHILD_FACTOR = 0.4  # what the young person says is mostly answers and quotes, not attacks
 MAX_SPEAKERS = 64
 LANGUAGE_SAMPLE = 3
+SECOND_EVIDENCE = 0.5  # how much the second-best evidence of a tactic adds
 _LEVEL_RANK = {"none": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
@@ -126,8 +127,12 @@ class ConversationState:
         kept.append(ev)
         kept.sort(key=lambda e: -e.score)
         del kept[EVIDENCE_PER_TACTIC:]
-        if ev.score > speaker.best.get(ev.tactic, 0.0):
-            speaker.best[ev.tactic] = ev.score
+        # Two independent pieces of evidence for one tactic are stronger than the best alone
+        # (a brand look-alike link AND "your parcel could not be delivered").
+        best = kept[0].score
+        if len(kept) > 1 and (kept[1].message != kept[0].message or kept[1].start != kept[0].start):
+            best = 1.0 - (1.0 - best) * (1.0 - SECOND_EVIDENCE * kept[1].score)
+        speaker.best[ev.tactic] = best
         return True
 
     def _language(self) -> str:

@@ -358,7 +358,7 @@ def recall_at_false_alarm(
     y = np.asarray(y_true, dtype=bool)
     s = np.asarray(scores, dtype=np.float64)
     neg = np.sort(s[~y])[::-1]
-    allowed = int(math.floor(max_false_alarm * len(neg)))
+    allowed = math.floor(max_false_alarm * len(neg))
     # threshold strictly above the (allowed+1)-th highest benign score
     thr = float(neg[allowed]) if allowed < len(neg) else -math.inf
     recall = float((s[y] > thr).mean()) if y.any() else 0.0
@@ -455,7 +455,8 @@ def format_report(report: Mapping[str, Any]) -> str:
         f"   ROC-AUC of risk: {_fmt(b['roc_auc'])}",
         f"early warning: {ew['on_time']}/{ew['timed']} alerted at or before must_alert_by "
         f"({_fmt(ew['on_time_rate'])}), median delay {_fmt(ew['median_delay'], 1)} messages, "
-        f"latency-weighted F1 {_fmt(ew['latency_f1'])} (speed {_fmt(ew['speed'])}, p {_fmt(ew['latency_p'], 4)})",
+        f"latency-weighted F1 {_fmt(ew['latency_f1'])} "
+        f"(speed {_fmt(ew['speed'])}, p {_fmt(ew['latency_p'], 4)})",
         f"category right on alerts: {_fmt(report.get('category_accuracy_on_alerts'))}",
         "",
         "per category        support  precision  recall  F1",
@@ -464,7 +465,8 @@ def format_report(report: Mapping[str, Any]) -> str:
     for c in cats["labels"]:
         m = cats["per_category"][c]
         lines.append(
-            f"  {c:<18}{m['support']:>7}  {_fmt(m['precision']):>9}  {_fmt(m['recall']):>6}  {_fmt(m['f1'])}"
+            f"  {c:<18}{m['support']:>7}  {_fmt(m['precision']):>9}  "
+            f"{_fmt(m['recall']):>6}  {_fmt(m['f1'])}"
         )
     lines += ["", "confusion (rows true, columns predicted):"]
     short = [c[:8] for c in cats["labels"]]
@@ -485,3 +487,48 @@ def format_report(report: Mapping[str, Any]) -> str:
                 f"{_fmt(m['roc_auc']):>7}{_fmt(m['on_time_rate']):>8}"
             )
     return "\n".join(lines)
+
+
+# -- reading labelled files ----------------------------------------------------------------
+
+
+@dataclass
+class Labelled:
+    """Labelled conversations read from files, with the lines that could not be used."""
+
+    labels: list[Label]
+    conversations: list[Any]  # notalone.detect.types.Conversation
+    problems: list[str]
+
+
+def load_labelled(paths: Iterable[str | Path], split: str | None = None) -> Labelled:
+    """Read labelled JSONL files; ``split`` keeps only that split (see :func:`assigned_split`).
+
+    Bad lines and lines without a usable label are reported in ``problems`` (file:line: why),
+    the rest of the file is still read.
+    """
+    from notalone.detect.parse import LineError, read_jsonl
+
+    out = Labelled([], [], [])
+    for path in paths:
+        p = Path(path)
+        try:
+            fh = p.open("rb")
+        except OSError as exc:
+            out.problems.append(f"{p}: cannot open ({exc.strerror})")
+            continue
+        with fh:
+            for number, conv, raw in read_jsonl(fh):
+                if isinstance(conv, LineError):
+                    out.problems.append(f"{p}:{number}: {conv.message}")
+                    continue
+                try:
+                    label = label_of(raw)
+                except ValueError as exc:
+                    out.problems.append(f"{p}:{number}: {exc}")
+                    continue
+                if split is not None and label.split != split:
+                    continue
+                out.labels.append(label)
+                out.conversations.append(conv)
+    return out

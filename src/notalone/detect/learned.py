@@ -42,6 +42,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from heapq import nlargest
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,7 @@ def word_features(word: str) -> list[str]:
 
 
 def bigram_features(toks: list[str]) -> list[str]:
-    return [f"b:{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
+    return [f"b:{a} {b}" for a, b in pairwise(toks)]
 
 
 def message_features(folded: str) -> tuple[list[str], float]:
@@ -168,7 +169,7 @@ class LearnedStage:
         total = sum(map(self._words.__getitem__, toks))
         if len(toks) > 1:
             get = self._bigram
-            for a, b in zip(toks, toks[1:], strict=False):
+            for a, b in pairwise(toks):
                 v = get(f"b:{a} {b}")
                 if v is not None:
                     total += v

@@ -238,11 +238,15 @@ def _anchors(items: Sequence[_Item], common: frozenset[str] = frozenset()) -> fr
         if cost < best_cost:
             best, best_cost = item.anchors, cost
         nxt = items[i + 1] if i + 1 < len(items) else None
-        if item.single and nxt and not (nxt.optional or nxt.gap) and nxt.anchors is not None:
-            pairs = frozenset(f"{a} {b}" for a in item.anchors for b in nxt.anchors)
+        # A bigram pairs this element's words with the FIRST words of the next element (its
+        # head), so the pair is two adjacent tokens of the text: "tat" + "chia" from
+        # "tắt (chia sẻ|định vị)", never "tat chia se".
+        head = nxt.head if nxt and not (nxt.optional or nxt.gap) else None
+        if item.single and head and not any(b.endswith("*") for b in head):
+            pairs = frozenset(f"{a} {b}" for a in item.anchors for b in head)
             if len(pairs) <= 64:
                 pair_cost = sum(
-                    min(cost_of(a), cost_of(b)) * 0.02 for a in item.anchors for b in nxt.anchors
+                    min(cost_of(a), cost_of(b)) * 0.02 for a in item.anchors for b in head
                 )
                 if pair_cost < best_cost:
                     best, best_cost = pairs, pair_cost
