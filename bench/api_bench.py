@@ -40,6 +40,31 @@ MESSAGES = [
 ]
 
 
+def _descendants(pid: int) -> list[int]:
+    out = [pid]
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                for child in f.read().split():
+                    out.extend(_descendants(int(child)))
+    except OSError:
+        pass
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its descendants (Linux /proc), 0.0 elsewhere."""
+    total = 0
+    for p in _descendants(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -168,10 +193,12 @@ def main() -> int:
                 proc.start()
                 queue.get()
                 proc.join()
+            cpu_before = cpu_seconds(server.pid)
             proc = mp.Process(target=_client, args=(port, args.requests, args.concurrency, queue))
             proc.start()
             latencies, errors, elapsed = queue.get()
             proc.join()
+            server_cpu = cpu_seconds(server.pid) - cpu_before
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -189,6 +216,8 @@ def main() -> int:
         "p90_ms": round(percentile(latencies, 90) * 1000, 2),
         "p99_ms": round(percentile(latencies, 99) * 1000, 2),
         "max_ms": round(max(latencies) * 1000, 2),
+        "server_cpu_ms_per_request": round(server_cpu / len(latencies) * 1000, 3),
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
     }
