@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from notalone.server.db import Base, make_engine
+from notalone.server.db import import_models, make_engine
 from notalone.server.migrate import current_revision, head_revision, upgrade
 
 
@@ -18,7 +18,7 @@ def test_the_database_is_at_head(engine: Engine) -> None:
 
 def test_migrations_match_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), import_models())
     assert diff == []
 
 

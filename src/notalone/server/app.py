@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
@@ -19,12 +20,33 @@ from notalone.server.observability import (
 )
 from notalone.server.problems import install_problem_handlers
 from notalone.server.ratelimit import RateLimiter, make_rate_limiter
-from notalone.server.routes import accounts, analyze, health, organisations, web
+from notalone.server.routes import web
 from notalone.server.security import CsrfSigner
 from notalone.server.services import DetectorLike, Services, load_default_detector
 from notalone.server.settings import Settings
 
 log = logging.getLogger("notalone.server")
+
+BUILTIN_EXTENSIONS: tuple[str, ...] = (
+    "notalone.server.routes.health",
+    "notalone.server.routes.analyze",
+    "notalone.server.routes.organisations",
+    "notalone.server.routes.accounts",
+    "notalone.server.routes.web",
+)
+"""Modules whose ``router`` (an ``APIRouter``) the app mounts. The capabilities of later issues
+(registry, reports and cases, alerts, education) plug in the same way: a module with a
+``router``, named in ``NOTALONE_EXTENSIONS`` or passed to ``create_app(extensions=...)``."""
+
+
+def install_extension(app: FastAPI, name: str) -> None:
+    """Mount the ``router`` of module ``name``; a clear error when it has none."""
+    module = importlib.import_module(name)
+    router = getattr(module, "router", None)
+    if not isinstance(router, APIRouter):
+        raise TypeError(f"extension {name!r} has no 'router' (a fastapi.APIRouter)")
+    app.include_router(router)
+
 
 DESCRIPTION = """\
 notalone checks messages and conversations for the tactics of online kidnapping, grooming,
@@ -44,12 +66,14 @@ def create_app(
     detector_loader: Callable[[], DetectorLike] | None = None,
     limiter: RateLimiter | None = None,
     preload_detector: bool = False,
+    extensions: Sequence[str] = (),
 ) -> FastAPI:
     """Build the app from ``settings``.
 
     ``engine``, ``detector_loader`` and ``limiter`` may be handed in (tests do); otherwise they
     are made from the settings. The detector loads on first use, or at start-up with
-    ``preload_detector``.
+    ``preload_detector``. ``extensions`` names more modules to mount (see
+    ``BUILTIN_EXTENSIONS``).
     """
     owns_engine = engine is None
     engine = engine or make_engine(settings.effective_database_url)
@@ -88,14 +112,8 @@ def create_app(
     app.state.services = services
     app.state.templates = web.make_templates()
     install_problem_handlers(app)
-    for router in (
-        health.router,
-        analyze.router,
-        organisations.router,
-        accounts.router,
-        web.router,
-    ):
-        app.include_router(router)
+    for name in dict.fromkeys((*BUILTIN_EXTENSIONS, *settings.extensions, *extensions)):
+        install_extension(app, name)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware, metrics=services.metrics)
     return app

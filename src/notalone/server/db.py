@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +22,28 @@ class Base(DeclarativeBase):
     """Declarative base of every table; its metadata drives Alembic."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+MODEL_MODULES: tuple[str, ...] = (
+    "notalone.server.models",
+    "notalone.registry.models",
+    "notalone.cases.models",
+    "notalone.alerts.models",
+    "notalone.education.models",
+)
+"""Modules whose tables live on ``Base.metadata`` (one schema, one Alembic history). A
+capability adds its ``models`` module here; modules not (yet) present are skipped."""
+
+
+def import_models() -> MetaData:
+    """Import every model module that exists and return the complete metadata."""
+    for name in MODEL_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not name.startswith(exc.name):
+                raise  # the module exists but one of its imports is missing: a real error
+    return Base.metadata
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -101,6 +101,7 @@ class ObservabilityMiddleware:
         self.app = app
         self.metrics = metrics
         self.log = logging.getLogger("notalone.server.access")
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -128,8 +129,16 @@ class ObservabilityMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             method = str(scope.get("method", ""))
-            self.metrics.requests.labels(method, template, str(status)).inc()
-            self.metrics.latency.labels(method, template).observe(elapsed)
+            key = (method, template, status)
+            children = self._children.get(key)
+            if children is None:
+                children = (
+                    self.metrics.requests.labels(method, template, str(status)),
+                    self.metrics.latency.labels(method, template),
+                )
+                self._children[key] = children
+            children[0].inc()
+            children[1].observe(elapsed)
             if self.log.isEnabledFor(logging.INFO):
                 self.log.info(
                     "request",

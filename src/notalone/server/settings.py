@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     cookie_secure: bool = True
     token_max_age_days: int = Field(default=365, ge=1)
 
+    extensions: list[str] = Field(default_factory=list)
+    """More modules with a ``router`` to mount, e.g. ``["notalone.registry.api"]`` (JSON)."""
+
     # Presentation
     default_lang: Literal["vi", "en", "fr"] = "vi"
     log_level: str = "INFO"

@@ -5,11 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from notalone.server import models  # noqa: F401  (registers the tables on the metadata)
-from notalone.server.db import Base
+from notalone.server.db import import_models
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = import_models()
 
 
 def _run(connection: Connection) -> None:
