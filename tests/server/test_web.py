@@ -135,3 +135,22 @@ def test_parse_pasted_keeps_a_single_message_whole() -> None:
     )
     conv = parse_pasted("A: một\nhai\nB: ba")
     assert conv.messages == (("A", "một\nhai"), ("B", "ba"))
+
+
+@pytest.mark.parametrize(
+    ("content_type", "raw"),
+    [
+        ("application/x-www-form-urlencoded", b"text=%ZZ%&csrf_token=%"),
+        ("application/x-www-form-urlencoded", b"\xff\xfe\x00"),
+        ("multipart/form-data; boundary=xyz", b"--xyz\r\nbroken"),
+        ("multipart/form-data", b"no boundary"),
+        ("application/json", b'{"text": "a"}'),
+        ("text/plain", b"text=hello"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/", "/login", "/logout"])
+def test_odd_form_bodies_never_break_the_pages(
+    shared_client: TestClient, path: str, content_type: str, raw: bytes
+) -> None:
+    r = shared_client.post(path, content=raw, headers={"content-type": content_type})
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:200])
