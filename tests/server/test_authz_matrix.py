@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from notalone.server.auth import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
 from notalone.server.services import Services
+from tests.registry.helpers import listed_indicator, open_dispute
 from tests.server.world import ROLES, World, build_world
 
 ALL = frozenset({"anonymous", *ROLES})
@@ -119,6 +120,43 @@ TABLE: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/audit"): Case(only("admin"), _p("/api/v1/audit")),
     ("GET", "/api/v1/audit/verify"): Case(only("admin"), _p("/api/v1/audit/verify")),
+    ("GET", "/api/v1/indicators/lookup"): Case(
+        ALL, _p("/api/v1/indicators/lookup?value=0912345678")
+    ),
+    ("POST", "/api/v1/indicators/lookup"): Case(
+        ALL, _p("/api/v1/indicators/lookup"), json=lambda w: {"values": ["0912345678", "x.com"]}
+    ),
+    ("POST", "/api/v1/indicators/extract"): Case(
+        ALL, _p("/api/v1/indicators/extract"), json=lambda w: {"text": "Gọi 0912345678"}
+    ),
+    ("POST", "/api/v1/indicators/reports"): Case(
+        ALL, _p("/api/v1/indicators/reports"), json=lambda w: {"value": "0912345678"}
+    ),
+    ("POST", "/api/v1/indicators/disputes"): Case(
+        ALL,
+        _p("/api/v1/indicators/disputes"),
+        json=lambda w: {"value": listed_indicator(w).normalized, "statement": "Mine"},
+    ),
+    ("GET", "/api/v1/indicators/disputes"): Case(
+        only("admin", "investigator"), _p("/api/v1/indicators/disputes")
+    ),
+    ("POST", "/api/v1/indicators/disputes/{dispute_id}/resolve"): Case(
+        only("admin", "investigator"),
+        lambda w: f"/api/v1/indicators/disputes/{open_dispute(w).id}/resolve",
+        json=lambda w: {"decision": "reject", "reason": "seen in 3 cases"},
+    ),
+    ("POST", "/api/v1/indicators/moderate"): Case(
+        only("admin", "investigator"),
+        _p("/api/v1/indicators/moderate"),
+        json=lambda w: {"value": "0912345679", "status": "confirmed_scam", "reason": "case 1"},
+    ),
+    ("GET", "/api/v1/indicators"): Case(only("admin", "investigator"), _p("/api/v1/indicators")),
+    ("GET", "/api/v1/indicators/export"): Case(
+        only("admin", "investigator", "platform"), _p("/api/v1/indicators/export?format=stix")
+    ),
+    ("GET", "/api/v1/indicators/{indicator_id}"): Case(
+        only("admin", "investigator"), lambda w: f"/api/v1/indicators/{listed_indicator(w).id}"
+    ),
     ("GET", "/"): Case(ALL, _p("/")),
     ("POST", "/"): Case(ALL, _p("/"), form=lambda w: {"text": "Hãy chuyển tiền"}),
     ("GET", "/login"): Case(ALL, _p("/login")),

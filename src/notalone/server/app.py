@@ -32,6 +32,7 @@ BUILTIN_EXTENSIONS: tuple[str, ...] = (
     "notalone.server.routes.analyze",
     "notalone.server.routes.organisations",
     "notalone.server.routes.accounts",
+    "notalone.server.routes.indicators",
     "notalone.server.routes.web",
 )
 """Modules whose ``router`` (an ``APIRouter``) the app mounts. The capabilities of later issues

@@ -105,7 +105,12 @@ def unicode_host(host: str) -> str:
     return ".".join(labels)
 
 
+_IP_CHARS = re.compile(r"\[?[0-9a-fA-F:.%\w]*:[0-9a-fA-F:.%\w]*\]?|[0-9.]+")
+
+
 def is_ip(host: str) -> bool:
+    if not _IP_CHARS.fullmatch(host):  # most hosts: no exception raised and caught
+        return False
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:

@@ -84,6 +84,24 @@ def _normalize_cached(cleaned: str, region: str) -> tuple[str, str, str | None] 
         return exc
 
 
+# "0912345678" / "+84912345678": the common case, answered without phonenumbers once the
+# 3-digit prefix has been checked against phonenumbers itself (same answer, ~50x faster).
+_VN_MOBILE = re.compile(r"(?:\+84|0)([35789]\d{8})")
+
+
+@functools.lru_cache(maxsize=1024)
+def _mobile_prefix(prefix: str) -> bool:
+    """True when phonenumbers calls every 9-digit national number under ``prefix`` a valid
+    Vietnamese mobile number (checked on three samples: the metadata is per prefix)."""
+    for rest in ("000000", "999999", "537284"):
+        number = phonenumbers.parse("+84" + prefix + rest, None)
+        if not phonenumbers.is_valid_number(number):
+            return False
+        if phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
+            return False
+    return True
+
+
 def _normalize_uncached(cleaned: str, region: str) -> tuple[str, str, str | None]:
     plus = cleaned.startswith("+")
     digits = cleaned[1:] if plus else cleaned
@@ -99,6 +117,9 @@ def _normalize_uncached(cleaned: str, region: str) -> tuple[str, str, str | None
         return digits, "short_code", ("emergency" if digits in emergency else None)
     if len(digits) < 7 or len(digits) > 17:
         raise IndicatorError(f"phone number has {len(digits)} digits: {cleaned!r}")
+    fast = _VN_MOBILE.fullmatch(cleaned) if region.upper() == "VN" or plus else None
+    if fast is not None and _mobile_prefix(fast.group(1)[:3]):
+        return "+84" + fast.group(1), "mobile", None
     text = cleaned
     if not plus and digits.startswith("00"):
         text = "+" + digits[2:]
