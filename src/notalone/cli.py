@@ -17,6 +17,7 @@ _PLUGINS = (
     "notalone.benchmark",
     "notalone.evalcli",
     "notalone.server.cli",
+    "notalone.registry.cli",
     "notalone.stream.cli",
 )
 
