@@ -76,15 +76,55 @@ def conversations(texts: list[str], length: int) -> Iterator[dict[str, Any]]:
         }
 
 
-def per_message_cost(detector: Detector, texts: list[str], length: int, total: int) -> float:
-    """Seconds per message when conversations are ``length`` messages long."""
+def per_message_cost(
+    detector: Detector, texts: list[str], lengths: tuple[int, ...], total: int, rounds: int = 5
+) -> dict[int, float]:
+    """Seconds per message for each conversation length, measured in alternating rounds so
+    that a busy machine slows every length alike (the ratio is the figure that matters)."""
+    spent = dict.fromkeys(lengths, 0.0)
     pool = texts[:total]
+    size = len(pool) // rounds
+    for r in range(rounds):
+        part = pool[r * size : (r + 1) * size]
+        for length in lengths:
+            start = time.perf_counter()
+            for base in range(0, len(part), length):
+                state = detector.new_conversation()
+                for i, text in enumerate(part[base : base + length]):
+                    state.add(Message("ab"[i % 2], text))
+            spent[length] += time.perf_counter() - start
+    return {length: spent[length] / (size * rounds) for length in lengths}
+
+
+def _timed_scan(corpus: Path, jobs: int) -> tuple[float, float, float] | None:
+    """(wall seconds, CPU seconds, peak RSS MB) of `notalone scan` in a fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    for base in range(0, len(pool), length):
-        state = detector.new_conversation()
-        for i, text in enumerate(pool[base : base + length]):
-            state.add(Message("ab"[i % 2], text))
-    return (time.perf_counter() - start) / len(pool)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "notalone.cli",
+            "scan",
+            str(corpus),
+            "-o",
+            os.devnull,
+            "--jobs",
+            str(jobs),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode:
+        sys.stderr.write(proc.stderr)
+        return None
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    # ru_maxrss of children is the largest child so far: the first run (jobs=1) is measured
+    # first, so its figure is its own.
+    return wall, cpu, after.ru_maxrss / 1024
 
 
 def run_bench(args: argparse.Namespace) -> int:
@@ -97,29 +137,22 @@ def run_bench(args: argparse.Namespace) -> int:
         with corpus.open("w", encoding="utf-8") as fh:
             for conv in conversations(texts, 10):
                 fh.write(json.dumps(conv, ensure_ascii=False) + "\n")
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-m", "notalone.cli", "scan", str(corpus), "-o", os.devnull],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if proc.returncode:
-            sys.stderr.write(proc.stderr)
-            return 1
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        runs = {jobs: _timed_scan(corpus, jobs) for jobs in (1, 2)}
+    if any(r is None for r in runs.values()):
+        return 1
     total = min(len(texts), 50_000)
-    cost_10 = per_message_cost(detector, texts, 10, total)
-    cost_1000 = per_message_cost(detector, texts, 1000, total)
+    costs = per_message_cost(detector, texts, (10, 1000), total)
+    cost_10, cost_1000 = costs[10], costs[1000]
+    one, two = runs[1], runs[2]
+    assert one is not None and two is not None
     figures = {
         "messages": len(texts),
-        "scan_messages_per_s": round(len(texts) / wall),
-        "scan_wall_s": round(wall, 2),
-        "scan_cpu_s": round(cpu, 2),
-        "scan_peak_rss_mb": round(after.ru_maxrss / 1024, 1),
+        "scan_messages_per_s": round(len(texts) / one[0]),
+        "scan_wall_s": round(one[0], 2),
+        "scan_cpu_s": round(one[1], 2),
+        "scan_peak_rss_mb": round(one[2], 1),
+        "scan_jobs2_messages_per_s": round(len(texts) / two[0]),
+        "jobs2_over_jobs1": round(one[0] / two[0], 2),
         "state_add_us_len10": round(cost_10 * 1e6, 2),
         "state_add_us_len1000": round(cost_1000 * 1e6, 2),
         "len1000_over_len10": round(cost_1000 / cost_10, 3),

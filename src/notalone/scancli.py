@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from typing import IO, Any
+from typing import IO
 
 from notalone.detect import Detector, InputError, LineError, parse_conversation, read_jsonl
 from notalone.detect.types import Assessment, Conversation, Message

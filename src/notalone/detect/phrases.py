@@ -7,6 +7,7 @@ them as a whole token, which lets the matcher skip patterns whose anchor is abse
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from collections.abc import Mapping, Sequence
@@ -46,8 +47,9 @@ def fold(text: str) -> str:
     return normalize(text).text
 
 
-def _word_tokens(text: str) -> list[str]:
-    return TOKEN_RE.findall(fold(text))
+@functools.lru_cache(maxsize=65536)
+def _word_tokens(text: str) -> tuple[str, ...]:
+    return tuple(TOKEN_RE.findall(fold(text)))
 
 
 class PhraseCompiler:
@@ -61,6 +63,7 @@ class PhraseCompiler:
         self._variants = {fold(k): [fold(v) for v in vs] for k, vs in variants.items()}
         self._class_src = dict(classes)
         self._class_cache: dict[str, _Item] = {}
+        self._atom_cache: dict[str, _Item] = {}
 
     def compile(self, phrase: str) -> Compiled:
         tokens = _TOKEN.findall(phrase)
@@ -128,6 +131,13 @@ class PhraseCompiler:
         return [_Item(f"(?:{regex})", anchors, single=single, head=_union_heads(alternatives))], pos
 
     def _atom(self, tok: str, phrase: str) -> _Item:
+        # The same word appears in hundreds of phrases; its element is built once.
+        item = self._atom_cache.get(tok)
+        if item is None:
+            item = self._atom_cache[tok] = self._build_atom(tok, phrase)
+        return item
+
+    def _build_atom(self, tok: str, phrase: str) -> _Item:
         if tok in ("...", "...."):
             n = 3 if tok == "..." else 6
             return _Item(f"(?:{SEP}{WORD}){{0,{n}}}", None, gap=True)
