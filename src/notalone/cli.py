@@ -25,7 +25,7 @@ _PLUGINS = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="notalone",
-        description="Detect online kidnapping, grooming, sextortion and fraud against young people.",
+        description="Detect online kidnapping, grooming, sextortion and fraud against the young.",
     )
     parser.add_argument("--version", action="version", version=f"notalone {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
