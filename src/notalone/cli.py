@@ -18,7 +18,6 @@ _PLUGINS = (
     "notalone.evalcli",
     "notalone.server.cli",
     "notalone.registry.cli",
-    "notalone.stream.cli",
 )
 
 
