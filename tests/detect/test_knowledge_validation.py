@@ -1,0 +1,72 @@
+"""Broken knowledge files fail at load time, naming the file and the problem."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from notalone.detect.lexicon import KnowledgeError, data_root, load_knowledge
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "data"
+    shutil.copytree(data_root(), root)
+    return root
+
+
+def _load(root: Path) -> None:
+    load_knowledge.cache_clear()
+    try:
+        load_knowledge(str(root))
+    finally:
+        load_knowledge.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("tactic: no_such_tactic\npatterns: [{phrase: x}]\n", "unknown tactic"),
+        ("tactic: secrecy_demand\npatterns: [{phrase: '(a|b'}]\n", "unclosed"),
+        ("tactic: secrecy_demand\npatterns: [{phrase: 'x', score: 3}]\n", "score"),
+        ("tactic: secrecy_demand\npatterns: [{regex: '(['}]\n", "pattern #0"),
+        ("tactic: secrecy_demand\npatterns: [{phrase: '{nope} x'}]\n", "unknown class"),
+        ("tactic: secrecy_demand\npatterns: [{text: x}]\n", "'phrase' or 'regex'"),
+        ("- just a list\n", "mapping"),
+        ("tactic: [unclosed\n", "cannot read YAML"),
+    ],
+)
+def test_a_broken_lexicon_file_is_named(knowledge_copy: Path, content: str, message: str) -> None:
+    bad = knowledge_copy / "lexicons" / "vi" / "zz_broken.yaml"
+    bad.write_text(content, encoding="utf-8")
+    with pytest.raises(KnowledgeError) as info:
+        _load(knowledge_copy)
+    assert "zz_broken.yaml" in str(info.value) and message in str(info.value)
+
+
+def test_a_category_naming_an_unknown_tactic_is_refused(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "categories.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("ransom_demand]", "ransom_dmand]"))
+    with pytest.raises(KnowledgeError, match="unknown tactic 'ransom_dmand'"):
+        _load(knowledge_copy)
+
+
+def test_a_new_language_needs_no_code(knowledge_copy: Path) -> None:
+    lang = knowledge_copy / "lexicons" / "es"
+    lang.mkdir()
+    (lang / "secrecy_demand.yaml").write_text(
+        "tactic: secrecy_demand\nlanguage: es\npatterns:\n  - phrase: 'no se lo digas a nadie'\n",
+        encoding="utf-8",
+    )
+    load_knowledge.cache_clear()
+    try:
+        knowledge = load_knowledge(str(knowledge_copy))
+        assert "es" in knowledge.packs
+        from notalone.detect import Detector
+
+        result = Detector(knowledge).analyze_text("No se lo digas a nadie, ¿vale?")
+        assert [e.tactic for e in result.evidence] == ["secrecy_demand"]
+    finally:
+        load_knowledge.cache_clear()
