@@ -24,7 +24,12 @@ FRAME_FACTORS = {
     "reported_speech": 0.35,
     "negation": 0.2,
     "benign_context": 0.4,
+    "quoted": 0.35,
 }
+# A passage in quotation marks of at least this many words is someone else's words being
+# shown ("I got this SMS: '...'", a teacher reading out a scam script), not the speaker's order.
+QUOTE_MIN_WORDS = 4
+_QUOTED = re.compile(r'"([^"]{8,})"|“([^”]{8,})”|«([^»]{8,})»|„([^“”]{8,})[“”]')
 NEGATION_WINDOW = 3  # words between a negator and the hit it negates
 _CLAUSE_END = re.compile(r"[?.!;,:\n]")
 MAX_MESSAGE_CHARS = 20_000  # longer messages are analysed in their first and last parts
@@ -65,6 +70,8 @@ class MessageAnalyzer:
         norm = normalize(text, self.knowledge.vocabulary)
         results = self.knowledge.index.analyze(norm)
         hits = _apply_frames(norm, results) if results else []
+        if hits and _QUOTED.search(text):
+            hits = _apply_quotes(text, hits)
         indicators = tuple(extract_indicators(text))
         hits.extend(_indicator_hits(indicators))
         return MessageAnalysis(tuple(hits), indicators, norm.text)
@@ -141,6 +148,28 @@ def _apply_frames(norm: NormalizedText, results: list[RecognizerResult]) -> list
         start, end = norm.to_original(r.start, r.end)
         hits.append(Hit(r.kind, start, end, score, r.recognizer, r.language, tuple(modifiers)))
     return hits
+
+
+def _apply_quotes(text: str, hits: list[Hit]) -> list[Hit]:
+    spans = [
+        m.span()
+        for m in _QUOTED.finditer(text)
+        if len(TOKEN_RE.findall(m.group())) >= QUOTE_MIN_WORDS
+    ]
+    out: list[Hit] = []
+    for h in hits:
+        if "quoted" not in h.modifiers and any(s < h.start and h.end <= e for s, e in spans):
+            h = Hit(
+                h.tactic,
+                h.start,
+                h.end,
+                h.score * FRAME_FACTORS["quoted"],
+                h.recognizer,
+                h.language,
+                (*h.modifiers, "quoted"),
+            )
+        out.append(h)
+    return out
 
 
 def _dedupe(results: list[RecognizerResult]) -> list[RecognizerResult]:

@@ -46,7 +46,7 @@ def score_speaker(best: Mapping[str, float], knowledge: Knowledge) -> SpeakerRis
                     break
                 group_best.append(g)
             else:
-                risk = rule.risk * (0.8 + 0.2 * min(group_best))
+                risk = rule.risk * (0.85 + 0.15 * min(group_best))
                 if risk > rule_risk:
                     rule_risk, rule_category, rule_name = risk, cid, f"{cid}#{n}"
     if rule_risk >= base:
