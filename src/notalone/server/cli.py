@@ -61,6 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "host": args.host,
         "port": args.port,
         "log_level": "warning",
+        "log_config": None,  # keep the JSON handlers set by configure_logging
         "access_log": False,
         "proxy_headers": settings.trust_forwarded_for,
         "server_header": False,

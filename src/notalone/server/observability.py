@@ -47,10 +47,12 @@ def configure_logging(level: str = "INFO", *, json_logs: bool = True) -> None:
     handler.setFormatter(
         JsonFormatter() if json_logs else logging.Formatter("%(levelname)s %(name)s %(message)s")
     )
-    root = logging.getLogger("notalone")
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    root.propagate = False
+    for name in ("notalone", "uvicorn", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level.upper() if name == "notalone" else "WARNING")
+        logger.propagate = False
+    logging.getLogger("uvicorn.access").disabled = True
 
 
 class Metrics:
