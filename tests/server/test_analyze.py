@@ -6,7 +6,7 @@ import logging
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 from notalone.server.auth import Scope
@@ -128,4 +128,3 @@ def test_openapi_documents_the_analyze_contract(shared_client: TestClient) -> No
     op = spec["paths"]["/api/v1/analyze"]["post"]
     assert "application/problem+json" in op["responses"]["422"]["content"]
     assert "/api/v1/analyze/batch" in spec["paths"]
-    assert select  # imported for typing of helpers in this module

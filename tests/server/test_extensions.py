@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import types
+from collections.abc import Iterator
 
 import pytest
 from fastapi import APIRouter
@@ -16,7 +17,7 @@ from tests.server.conftest import make_settings
 
 
 @pytest.fixture
-def extension_module() -> types.ModuleType:
+def extension_module() -> Iterator[types.ModuleType]:
     module = types.ModuleType("notalone_test_extension")
     router = APIRouter(prefix="/api/v1/hello", dependencies=[RateLimited])
 
