@@ -133,3 +133,37 @@ def test_malformed_conversations_raise_input_error(bad: Any) -> None:
 def test_odd_messages_never_crash(text: str) -> None:
     result = DET.analyze_text(text).to_dict()
     assert 0.0 <= result["risk"] <= 1.0
+
+
+def test_when_the_registry_confirms_a_scam_number_then_the_message_is_an_alert() -> None:
+    from notalone.detect.indicators import InMemoryRegistry, RegistryVerdict
+
+    registry = InMemoryRegistry()
+    registry.add("phone", "+84912345678", RegistryVerdict("confirmed_scam", 12, ("fraud",)))
+    text = "Gọi lại cho chị số 0912 345 678 nhé"
+    assert DET.analyze_text(text).level not in HIGH
+    result = DET.with_lookup(registry).analyze_text(text).to_dict()
+    assert result["level"] in HIGH
+    [ev] = [t for t in result["tactics"] if t["tactic"] == "reported_indicator"]
+    assert text[ev["start"] : ev["end"]] == "0912 345 678"
+
+
+def test_when_the_sender_link_is_trusted_then_words_weigh_less() -> None:
+    from notalone.detect.indicators import InMemoryRegistry, RegistryVerdict
+
+    registry = InMemoryRegistry()
+    registry.add("domain", "vietcombank.com.vn", RegistryVerdict("trusted", 0, ()))
+    text = "Nhập mã OTP tại vietcombank.com.vn để xác thực giao dịch"
+    plain = DET.analyze_text(text)
+    trusted = DET.with_lookup(registry).analyze_text(text)
+    assert trusted.risk <= plain.risk
+    assert all("trusted_source" in e.modifiers for e in trusted.evidence)
+
+
+def test_a_registry_outage_does_not_stop_detection() -> None:
+    class Broken:
+        def lookup(self, kind: str, normalized: str) -> None:
+            raise ConnectionError("database down")
+
+    result = DET.with_lookup(Broken()).analyze(KIDNAP_VI)
+    assert result.level in HIGH

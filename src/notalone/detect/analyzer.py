@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from notalone.detect.indicators import Indicator, extract_indicators
+from notalone.detect.indicators import Indicator, IndicatorLookup, extract_indicators
 from notalone.detect.lexicon import Knowledge
 from notalone.detect.normalize import NormalizedText, normalize
 from notalone.detect.phrases import TOKEN_RE
@@ -58,8 +58,9 @@ class MessageAnalysis:
 
 
 class MessageAnalyzer:
-    def __init__(self, knowledge: Knowledge) -> None:
+    def __init__(self, knowledge: Knowledge, lookup: IndicatorLookup | None = None) -> None:
         self.knowledge = knowledge
+        self.lookup = lookup  # the scam-indicator registry, when the caller has one
         self._function_words = {lang: p.function_words for lang, p in knowledge.packs.items()}
 
     def analyze(self, text: str) -> MessageAnalysis:
@@ -74,6 +75,8 @@ class MessageAnalyzer:
             hits = _apply_quotes(text, hits)
         indicators = tuple(extract_indicators(text))
         hits.extend(_indicator_hits(indicators))
+        if self.lookup is not None and indicators:
+            hits = _apply_registry(self.lookup, indicators, hits)
         return MessageAnalysis(tuple(hits), indicators, norm.text)
 
     def _analyze_long(self, text: str) -> MessageAnalysis:
@@ -170,6 +173,56 @@ def _apply_quotes(text: str, hits: list[Hit]) -> list[Hit]:
             )
         out.append(h)
     return out
+
+
+# What the registry's verdict on an indicator found in a message does to the message's evidence.
+REPORTED_SCORES = {"confirmed_scam": 0.95, "reported": 0.5}
+TRUSTED_FACTOR = 0.5  # an official sender or domain halves what the words alone suggest
+
+
+def _apply_registry(
+    lookup: IndicatorLookup, indicators: tuple[Indicator, ...], hits: list[Hit]
+) -> list[Hit]:
+    reported: list[Hit] = []
+    trusted = False
+    for ind in indicators:
+        if ind.kind == "money":
+            continue
+        try:
+            verdict = lookup.lookup(ind.kind, ind.normalized)
+        except Exception:  # a registry outage must not stop detection
+            continue
+        if verdict is None:
+            continue
+        if verdict.status in REPORTED_SCORES:
+            score = REPORTED_SCORES[verdict.status]
+            reported.append(
+                Hit(
+                    "reported_indicator",
+                    ind.start,
+                    ind.end,
+                    score,
+                    f"registry.{verdict.status}.v1",
+                    "",
+                    (),
+                )
+            )
+        elif verdict.status == "trusted":
+            trusted = True
+    if trusted and not reported:
+        hits = [
+            Hit(
+                h.tactic,
+                h.start,
+                h.end,
+                h.score * TRUSTED_FACTOR,
+                h.recognizer,
+                h.language,
+                (*h.modifiers, "trusted_source"),
+            )
+            for h in hits
+        ]
+    return hits + reported
 
 
 def _dedupe(results: list[RecognizerResult]) -> list[RecognizerResult]:

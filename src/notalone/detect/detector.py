@@ -9,17 +9,28 @@ from typing import Any
 from notalone.detect.analyzer import MessageAnalyzer
 from notalone.detect.conversation import ConversationState
 from notalone.detect.explain import Explainer
+from notalone.detect.indicators import IndicatorLookup
 from notalone.detect.lexicon import Knowledge, load_knowledge
 from notalone.detect.parse import parse_conversation
 from notalone.detect.types import Assessment, Conversation, Message
 
 
 class Detector:
-    def __init__(self, knowledge: Knowledge, *, country: str | None = None) -> None:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        *,
+        country: str | None = None,
+        lookup: IndicatorLookup | None = None,
+    ) -> None:
         self.knowledge = knowledge
         self.country = country or knowledge.default_country
-        self.analyzer = MessageAnalyzer(knowledge)
+        self.analyzer = MessageAnalyzer(knowledge, lookup)
         self.explainer = Explainer(knowledge)
+
+    def with_lookup(self, lookup: IndicatorLookup | None) -> Detector:
+        """The same knowledge, consulting a scam-indicator registry (the service's database)."""
+        return Detector(self.knowledge, country=self.country, lookup=lookup)
 
     @classmethod
     @cache

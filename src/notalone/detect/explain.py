@@ -15,6 +15,7 @@ _MODIFIER_KEYS = (
     "benign_context",
     "young_person",
     "quoted",
+    "trusted_source",
 )
 
 

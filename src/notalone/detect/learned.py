@@ -156,7 +156,9 @@ class LearnedStage:
 
     def __post_init__(self) -> None:
         self._words = _WordCache(self.weights)
-        self._bigram = self.weights.get
+        # a small dictionary of its own: most bigram look-ups miss, and misses in a big
+        # dictionary cost cache misses
+        self._bigram = {k: v for k, v in self.weights.items() if k.startswith("b:")}.get
 
     # -- message level -------------------------------------------------------------------
     def message_logit(self, folded: str) -> float:

@@ -40,6 +40,7 @@ class TacticSpec:
     stage: str
     severity: float
     harmful_step: bool
+    linguistic: bool = True  # False: found by code (the registry), not by a lexicon
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +166,11 @@ def _load_tactics(path: Path) -> dict[str, TacticSpec]:
         if not 0.0 <= severity <= 1.0:
             raise KnowledgeError(f"{path}: tactic {tid!r} severity must be in [0, 1]")
         out[str(tid)] = TacticSpec(
-            str(tid), str(spec["stage"]), severity, bool(spec.get("harmful_step"))
+            str(tid),
+            str(spec["stage"]),
+            severity,
+            bool(spec.get("harmful_step")),
+            bool(spec.get("linguistic", True)),
         )
     return out
 

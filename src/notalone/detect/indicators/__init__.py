@@ -93,6 +93,7 @@ _HANDLE_LIKE = re.compile(r"[a-z]+:(?:@|id:)\S+|@[A-Za-z0-9_.]+(?:\s.*)?", re.IG
 _BANK_KEY = re.compile(r"[A-Za-z0-9_]+:\d{6,19}")
 _MONEY_KEY = re.compile(r"[A-Z]{3,4}:\d+(?:\.\d+)?")
 _PHONE_LIKE = re.compile(r"(?:tel:)?[+(]?[\d\s.\-()/+]+", re.IGNORECASE)
+_HOST_LIKE = re.compile(r"(?:[\w\-]+\.)+[^\W\d_]{2,}\.?")
 _CURRENCIES = frozenset({"VND", "USD", "EUR", "GBP", "USDT"})
 _CRYPTO_PREFIX = re.compile(r"(?:BTC|ETH|TRON|TRX|EVM|USDT):", re.IGNORECASE)
 
@@ -124,6 +125,12 @@ def detect_kind(value: str) -> str:
         except IndicatorError:
             digits = sum(c.isdigit() for c in text)
             return "bank_account" if 6 <= digits <= 19 and "+" not in text else "phone"
+    if _HOST_LIKE.fullmatch(text):  # "0011384.com" is a domain, not an account number
+        try:
+            normalize_domain(text)
+            return "domain"
+        except IndicatorError:
+            pass
     try:
         normalize_money(text)
         return "money"
