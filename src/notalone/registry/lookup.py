@@ -6,7 +6,10 @@ import threading
 import time
 from collections import OrderedDict
 
-from sqlalchemy import Engine, select
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from notalone.detect.indicators import RegistryVerdict
 
@@ -17,15 +20,18 @@ _T = RegistryIndicator.__table__
 
 
 class DatabaseIndicatorLookup:
-    """Answers ``lookup(kind, normalized)`` from the registry tables.
+    """Answers ``lookup(kind, normalized)`` from the registry tables, through sessions made by
+    ``session_factory`` (e.g. ``make_session_factory(engine)`` or ``Services.session_factory``).
 
     Official numbers and domains are ``trusted`` without a query; unknown keys give ``None``
     (the detector then uses the indicator as plain evidence). Answers are cached for
     ``ttl`` seconds (``maxsize`` keys) so that a busy detector does not query per message.
     """
 
-    def __init__(self, engine: Engine, *, ttl: float = 30.0, maxsize: int = 10_000) -> None:
-        self._engine = engine
+    def __init__(
+        self, session_factory: Callable[[], Session], *, ttl: float = 30.0, maxsize: int = 10_000
+    ) -> None:
+        self._session_factory = session_factory
         self._ttl = ttl
         self._maxsize = maxsize
         self._cache: OrderedDict[tuple[str, str], tuple[float, RegistryVerdict | None]] = (
@@ -55,8 +61,8 @@ class DatabaseIndicatorLookup:
 
     def _query(self, kind: str, normalized: str) -> RegistryVerdict | None:
         official, _ = static_facts(kind, normalized)
-        with self._engine.connect() as conn:
-            row = conn.execute(
+        with self._session_factory() as session:
+            row = session.execute(
                 select(_T.c.status, _T.c.reporters, _T.c.weight, _T.c.categories).where(
                     _T.c.kind == kind, _T.c.normalized == normalized
                 )
