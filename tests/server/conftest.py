@@ -194,7 +194,7 @@ def redis_url() -> str:
     try:
         client.ping()
     except redis.RedisError as exc:
-        unavailable("Redis", f"{url}: {type(exc).__name__}")
+        unavailable("Redis", f"{url.split('@')[-1]}: {type(exc).__name__}")
     finally:
         client.close()
     return url
