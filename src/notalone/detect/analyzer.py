@@ -74,6 +74,8 @@ class MessageAnalyzer:
         if hits and _QUOTED.search(text):
             hits = _apply_quotes(text, hits)
         indicators = tuple(extract_indicators(text))
+        if hits:
+            hits = _drop_official_links(hits, indicators)
         hits.extend(_indicator_hits(indicators))
         if self.lookup is not None and indicators:
             hits = _apply_registry(self.lookup, indicators, hits)
@@ -234,6 +236,18 @@ def _dedupe(results: list[RecognizerResult]) -> list[RecognizerResult]:
             continue
         kept.append(r)
     return kept
+
+
+def _drop_official_links(hits: list[Hit], indicators: tuple[Indicator, ...]) -> list[Hit]:
+    """A link-shaped phrase over an official domain ("impots.gouv.fr") is not phishing."""
+    official = [(i.start, i.end) for i in indicators if i.attrs.get("official")]
+    if not official:
+        return hits
+    return [
+        h
+        for h in hits
+        if h.tactic != "phishing_link" or not any(s < h.end and h.start < e for s, e in official)
+    ]
 
 
 # Indicator attributes that are phishing evidence on their own, with the score they carry.
