@@ -167,3 +167,29 @@ def test_a_registry_outage_does_not_stop_detection() -> None:
 
     result = DET.with_lookup(Broken()).analyze(KIDNAP_VI)
     assert result.level in HIGH
+
+
+def test_when_a_student_pastes_a_scam_in_quotes_to_ask_friends_then_no_alert() -> None:
+    conv = {
+        "id": "fwd",
+        "messages": [
+            {
+                "from": "u1",
+                "text": 'mn ơi t nhận tin này: "[VCB] Tai khoan cua quy khach se bi khoa, truy cap '
+                'vietcombank-xacthuc.vip de cap nhat". có phải lừa ko',
+            },
+            {"from": "u2", "text": "lừa 100% đó, vcb chỉ có vietcombank.com.vn thôi"},
+        ],
+    }
+    result = _analyze(conv)
+    assert result["level"] not in HIGH
+    assert all("quoted" in t["modifiers"] for t in result["tactics"])
+
+
+def test_when_is_this_a_scam_follows_a_paste_then_the_paste_counts_as_a_quote() -> None:
+    state = DET.new_conversation("paste")
+    state.add(Message("u1", "Bạn đã trúng thưởng iPhone, bấm vào bit.ly/qua-tang-vcb để nhận"))
+    before = state.assessment.risk
+    after = state.add(Message("u1", "cái này là lừa đảo đúng ko mọi người, cảnh giác nha"))
+    assert after.risk < before or before == 0.0
+    assert all("warning" in e.modifiers for e in after.evidence)

@@ -55,6 +55,7 @@ class MessageAnalysis:
     hits: tuple[Hit, ...]
     indicators: tuple[Indicator, ...]
     folded: str = ""  # the normalised text, for language votes without normalising twice
+    warns: bool = False  # the message calls something a scam or warns about one
 
 
 class MessageAnalyzer:
@@ -71,15 +72,16 @@ class MessageAnalyzer:
         norm = normalize(text, self.knowledge.vocabulary)
         results = self.knowledge.index.analyze(norm)
         hits = _apply_frames(norm, results) if results else []
-        if hits and _QUOTED.search(text):
-            hits = _apply_quotes(text, hits)
         indicators = tuple(extract_indicators(text))
         if hits:
             hits = _drop_official_links(hits, indicators)
         hits.extend(_indicator_hits(indicators))
         if self.lookup is not None and indicators:
             hits = _apply_registry(self.lookup, indicators, hits)
-        return MessageAnalysis(tuple(hits), indicators, norm.text)
+        if hits and _QUOTED.search(text):
+            hits = _apply_quotes(text, hits)
+        warns = any(r.kind == "frame:warning" for r in results)
+        return MessageAnalysis(tuple(hits), indicators, norm.text, warns)
 
     def _analyze_long(self, text: str) -> MessageAnalysis:
         # A huge paste is scanned in overlapping windows so every span stays exact.

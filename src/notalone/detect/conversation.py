@@ -7,9 +7,9 @@ message 10 costs, because nothing is rescanned.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from notalone.detect.analyzer import MessageAnalyzer
+from notalone.detect.analyzer import FRAME_FACTORS, MessageAnalyzer
 from notalone.detect.explain import Explainer
 from notalone.detect.lexicon import Knowledge
 from notalone.detect.scoring import SpeakerRisk, level_of, score_speaker
@@ -21,6 +21,7 @@ CHILD_FACTOR = 0.4  # what the young person says is mostly answers and quotes, n
 MAX_SPEAKERS = 64
 LANGUAGE_SAMPLE = 3
 SECOND_EVIDENCE = 0.5  # how much the second-best evidence of a tactic adds
+WARNING_FACTOR = FRAME_FACTORS["warning"]
 _LEVEL_RANK = {"none": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
@@ -30,6 +31,18 @@ class SpeakerState:
     evidence: dict[str, list[Evidence]] = field(default_factory=dict)
     risk: SpeakerRisk = field(default_factory=lambda: SpeakerRisk(0.0, None, None))
     messages: int = 0
+    last_hit: int = -1  # index of this speaker's last message with evidence
+
+
+def _combined(kept: list[Evidence]) -> float:
+    """Two independent pieces of evidence for one tactic are stronger than the best alone
+    (a brand look-alike link AND "your parcel could not be delivered")."""
+    if not kept:
+        return 0.0
+    best = kept[0].score
+    if len(kept) > 1 and (kept[1].message != kept[0].message or kept[1].start != kept[0].start):
+        best = 1.0 - (1.0 - best) * (1.0 - SECOND_EVIDENCE * kept[1].score)
+    return best
 
 
 class ConversationState:
@@ -83,6 +96,10 @@ class ConversationState:
         speaker = self._speaker(message.sender)
         speaker.messages += 1
         changed = bool(analysis.indicators)
+        if analysis.warns and not analysis.hits and speaker.last_hit == index - 1:
+            # "Is this a scam?" right after pasting a message: what was pasted is shown, not
+            # said. The previous message's evidence becomes a quotation in a warning.
+            changed |= self._requalify(speaker, index - 1)
         if analysis.hits:
             factor = CHILD_FACTOR if message.sender == self.child else 1.0
             for hit in analysis.hits:
@@ -100,6 +117,7 @@ class ConversationState:
                 )
                 changed |= self._keep(speaker, ev)
             speaker.risk = score_speaker(speaker.best, self.knowledge)
+            speaker.last_hit = index
         if changed or self._assessment is None:
             self._assessment = self._assess(index)
         return self._assessment
@@ -119,6 +137,22 @@ class ConversationState:
                 state = self.speakers[name] = SpeakerState()
         return state
 
+    def _requalify(self, speaker: SpeakerState, message: int) -> bool:
+        changed = False
+        for tactic, kept in speaker.evidence.items():
+            for n, ev in enumerate(kept):
+                if ev.message == message and "warning" not in ev.modifiers:
+                    kept[n] = replace(
+                        ev, score=ev.score * WARNING_FACTOR, modifiers=(*ev.modifiers, "warning")
+                    )
+                    changed = True
+            kept.sort(key=lambda e: -e.score)
+            speaker.best[tactic] = _combined(kept)
+        if changed:
+            speaker.best = {t: s for t, s in speaker.best.items() if s > 0}
+            speaker.risk = score_speaker(speaker.best, self.knowledge)
+        return changed
+
     @staticmethod
     def _keep(speaker: SpeakerState, ev: Evidence) -> bool:
         kept = speaker.evidence.setdefault(ev.tactic, [])
@@ -127,12 +161,7 @@ class ConversationState:
         kept.append(ev)
         kept.sort(key=lambda e: -e.score)
         del kept[EVIDENCE_PER_TACTIC:]
-        # Two independent pieces of evidence for one tactic are stronger than the best alone
-        # (a brand look-alike link AND "your parcel could not be delivered").
-        best = kept[0].score
-        if len(kept) > 1 and (kept[1].message != kept[0].message or kept[1].start != kept[0].start):
-            best = 1.0 - (1.0 - best) * (1.0 - SECOND_EVIDENCE * kept[1].score)
-        speaker.best[ev.tactic] = best
+        speaker.best[ev.tactic] = _combined(kept)
         return True
 
     def _language(self) -> str:
