@@ -155,8 +155,17 @@ def main() -> int:
     parser.add_argument("--min-rps", type=float, default=500.0)
     parser.add_argument("--max-p99-ms", type=float, default=50.0)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="niceness increment for server and client (negative needs root): shields the "
+        "measurement from other jobs on a shared machine",
+    )
     args = parser.parse_args()
 
+    if args.nice:
+        os.nice(args.nice)  # inherited by the server and the client processes
     port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
         env = {
@@ -218,6 +227,7 @@ def main() -> int:
         "max_ms": round(max(latencies) * 1000, 2),
         "server_cpu_ms_per_request": round(server_cpu / len(latencies) * 1000, 3),
         "load_average_1min": round(os.getloadavg()[0], 2),
+        "nice": args.nice,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
     }
