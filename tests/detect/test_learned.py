@@ -183,7 +183,6 @@ def test_short_message_is_fast(stage: LearnedStage) -> None:
     assert per_message < 200e-6  # generous for loaded CI machines; bench/compare.py measures it
 
 
-@pytest.mark.datasets
 def test_bundled_model_loads() -> None:
     try:
         bundled = LearnedStage.load()

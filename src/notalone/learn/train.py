@@ -60,6 +60,11 @@ SEED = 20251001
 MAX_MESSAGES_PER_CONVERSATION = 60
 PROJECT_WEIGHT = 3.0  # the project's own, in-domain conversations count three times
 POSITIVE_BALANCE = 1.0  # positives' total weight relative to negatives' total weight
+# Perverted-Justice lines are chat style as much as grooming: at full share they teach the model
+# that chatty English is harmful and cost UCI spam AUC 0.981 -> 0.965 on dev (PJ recall at 0.5%
+# false alarms unchanged at 0.986).
+SOURCE_SHARE = {"grooming_en_pj_predators.jsonl": 0.25}
+MAX_BIGRAMS = 20_000  # strongest word-bigram weights kept in the artefact
 C = 4.0  # inverse L2 strength, chosen on the dev split
 ALERT_THRESHOLD = 0.62  # the detector's "high" level: alerted when the calibrated risk reaches it
 
@@ -123,15 +128,18 @@ def message_rows(ex: Example, rng: random.Random) -> list[tuple[str, int]]:
 
 def _balanced_weights(y: Any, groups: Sequence[str]) -> Any:
     """Benign messages weigh 1 (the project's own :data:`PROJECT_WEIGHT`); every source of
-    harmful messages gets the same total weight, and all harmful messages together weigh
+    harmful messages gets the same total weight (times its :data:`SOURCE_SHARE`), and all
+    harmful messages together weigh
     :data:`POSITIVE_BALANCE` times the benign ones, so the 20,000 sampled Perverted-Justice
     lines do not drown the 1,200 spam messages."""
     w = np.array([PROJECT_WEIGHT if g.startswith("project:") else 1.0 for g in groups])
     neg_total = float(w[y == 0].sum())
     pos_groups = sorted({g for g, yv in zip(groups, y, strict=True) if yv})
+    shares = {g: SOURCE_SHARE.get(g, 1.0) for g in pos_groups}
+    total_share = sum(shares.values())
     for g in pos_groups:
         mask = (y == 1) & (np.asarray(groups) == g)
-        w[mask] = POSITIVE_BALANCE * neg_total / len(pos_groups) / mask.sum()
+        w[mask] = POSITIVE_BALANCE * neg_total * shares[g] / total_share / mask.sum()
     return w
 
 
@@ -281,6 +289,10 @@ def fit_stage(
             harmful_seen.update(fs)
     table = {f: float(coef[feature_bucket(f)]) for f in sorted(seen)}
     table = {f: v for f, v in table.items() if abs(v) >= 1e-3}
+    # Bigram look-ups are the hot path's main cost (most miss): keep only the strongest.
+    bigrams = sorted((f for f in table if f.startswith("b:")), key=lambda f: -abs(table[f]))
+    for f in bigrams[MAX_BIGRAMS:]:
+        del table[f]
     stage = LearnedStage(weights=table, bias=float(model.intercept_[0]), top_k=TOP_K, window=WINDOW)
 
     if categories is None:
