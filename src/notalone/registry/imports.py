@@ -187,10 +187,13 @@ def parse_csv_line(
     """``(kind, normalized, category)`` of one CSV data line (``None`` when blank)."""
     if not text.strip():
         return None
-    try:
-        cells = next(csv.reader([text]))
-    except csv.Error as exc:
-        raise IndicatorError(f"bad CSV: {exc}") from None
+    if '"' in text:
+        try:
+            cells = next(csv.reader([text]), [])
+        except csv.Error as exc:
+            raise IndicatorError(f"bad CSV: {exc}") from None
+    else:  # no quoting: a plain split is the same, and much cheaper
+        cells = text.split(",")
     if not cells:
         return None
 

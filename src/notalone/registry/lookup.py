@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-
 from collections.abc import Callable
 
 from sqlalchemy import select

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import exists, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -250,6 +250,7 @@ def split_categories(text: str) -> tuple[str, ...]:
 
 
 _T = RegistryIndicator.__table__
+_D = IndicatorDispute.__table__
 _COLUMNS = (
     _T.c.kind,
     _T.c.normalized,
@@ -260,6 +261,7 @@ _COLUMNS = (
     _T.c.first_seen,
     _T.c.last_seen,
     _T.c.id,
+    exists().where(_D.c.indicator_id == _T.c.id, _D.c.state == "open").label("dispute_open"),
 )
 
 
@@ -276,7 +278,6 @@ def make_answer(
     row: Any,
     *,
     lang: str = "vi",
-    dispute_open: bool = False,
 ) -> Answer:
     official, warnings = static_facts(kind, normalized)
     texts = ADVICE.get(lang, ADVICE["vi"])
@@ -304,20 +305,8 @@ def make_answer(
         categories=split_categories(row.categories),
         official=official,
         warnings=tuple(warnings),
-        dispute_open=dispute_open,
+        dispute_open=bool(row.dispute_open),
         advice=advice,
-    )
-
-
-def _open_disputes(session: Session, ids: Sequence[int]) -> set[int]:
-    if not ids:
-        return set()
-    return set(
-        session.execute(
-            select(IndicatorDispute.indicator_id)
-            .where(IndicatorDispute.indicator_id.in_(ids), IndicatorDispute.state == "open")
-            .distinct()
-        ).scalars()
     )
 
 
@@ -338,12 +327,11 @@ def fetch_rows(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[
 
 
 def lookup(session: Session, kind: str, normalized: str, *, lang: str = "vi") -> Answer:
-    """The answer for one normalised key."""
+    """The answer for one normalised key (one indexed query)."""
     row = session.execute(
         select(*_COLUMNS).where(_T.c.kind == kind, _T.c.normalized == normalized)
     ).first()
-    disputed = bool(row is not None and _open_disputes(session, [row.id]))
-    return make_answer(kind, normalized, row, lang=lang, dispute_open=disputed)
+    return make_answer(kind, normalized, row, lang=lang)
 
 
 def lookup_many(
@@ -351,17 +339,7 @@ def lookup_many(
 ) -> list[Answer]:
     """Answers for many keys, in the order given (duplicates answered alike)."""
     rows = fetch_rows(session, keys)
-    disputed = _open_disputes(session, [r.id for r in rows.values()])
-    return [
-        make_answer(
-            k,
-            n,
-            rows.get((k, n)),
-            lang=lang,
-            dispute_open=(k, n) in rows and rows[(k, n)].id in disputed,
-        )
-        for k, n in keys
-    ]
+    return [make_answer(k, n, rows.get((k, n)), lang=lang) for k, n in keys]
 
 
 # --- reports -------------------------------------------------------------------------------
@@ -501,10 +479,7 @@ def report(
         )
     session.flush()
     row = session.execute(select(*_COLUMNS).where(_T.c.id == indicator.id)).one()
-    disputed = bool(_open_disputes(session, [indicator.id]))
-    return ReportOutcome(
-        indicator.id, counted, make_answer(kind, normalized, row, lang=lang, dispute_open=disputed)
-    )
+    return ReportOutcome(indicator.id, counted, make_answer(kind, normalized, row, lang=lang))
 
 
 # --- moderation ----------------------------------------------------------------------------
