@@ -97,7 +97,7 @@ def make_database(backend: str, data_dir: Path, pg_url: str) -> tuple[str, Any]:
     return url, drop
 
 
-def run_import(url: str, csv_path: Path) -> dict[str, Any]:
+def run_import(url: str, csv_path: Path, workers: int) -> dict[str, Any]:
     from notalone.registry.imports import import_stream
     from notalone.server.db import make_engine, make_session_factory
     from notalone.server.migrate import upgrade
@@ -107,7 +107,7 @@ def run_import(url: str, csv_path: Path) -> dict[str, Any]:
         upgrade(engine)
         with make_session_factory(engine)() as session, csv_path.open("rb") as stream:
             start = time.perf_counter()
-            summary = import_stream(session, stream, fmt="csv", source="bench")
+            summary = import_stream(session, stream, fmt="csv", source="bench", workers=workers)
             seconds = time.perf_counter() - start
         if url.startswith("postgresql"):
             with engine.connect() as conn:
@@ -120,6 +120,7 @@ def run_import(url: str, csv_path: Path) -> dict[str, Any]:
         "new": summary.new,
         "seconds": round(seconds, 1),
         "per_s": round(summary.accepted / seconds),
+        "workers": workers,
     }
 
 
@@ -274,6 +275,7 @@ def main() -> int:
         "--pg-url", default=os.environ.get("NOTALONE_TEST_DATABASE_URL", DEFAULT_PG)
     )
     parser.add_argument("--skip-api", action="store_true", help="import only")
+    parser.add_argument("--import-workers", type=int, default=2, help="parsing processes")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -284,7 +286,7 @@ def main() -> int:
         url, drop = make_database(args.backend, data_dir, args.pg_url)
         try:
             figures: dict[str, Any] = {"backend": args.backend, "count": args.count}
-            figures["import"] = run_import(url, csv_path)
+            figures["import"] = run_import(url, csv_path, args.import_workers)
             if not args.skip_api:
                 figures.update(serve_and_measure(url, data_dir, args))
         finally:

@@ -105,6 +105,17 @@ def test_csv_import(db: Session) -> None:
     assert reg.lookup(db, "phone", "+84912345600").categories == ("fraud",)
 
 
+def test_parallel_parsing_gives_the_same_summary(db: Session) -> None:
+    lines = [f"scam-par-{i}.top" for i in range(12_000)]
+    lines[7] = "not valid"
+    lines[9_000] = "caf\xe9.com"
+    data = "\n".join(lines).encode("latin-1")
+    summary = _import(db, data, source="par", workers=2)
+    assert (summary.lines, summary.accepted, summary.rejected) == (12_000, 11_998, 2)
+    assert [e.line for e in summary.errors] == [8, 9_001]
+    assert summary.new == 11_998
+
+
 def test_csv_without_value_column_is_refused(db: Session) -> None:
     with pytest.raises(ImportFileError, match="value"):
         _import(db, b"foo,bar\n1,2\n", fmt="csv")

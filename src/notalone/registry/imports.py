@@ -30,6 +30,7 @@ FORMATS: Final = ("urls", "csv", "stix")
 MAX_LINE_BYTES: Final = 64 * 1024
 MAX_STIX_BYTES: Final = 256 * 1024 * 1024
 BATCH: Final = 5_000
+CHUNK_LINES: Final = 5_000
 KEPT_ERRORS: Final = 1_000
 SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,39}")
 
@@ -348,10 +349,12 @@ def import_stream(
     category: str | None = None,
     actor_user_id: int | None = None,
     batch: int = BATCH,
+    workers: int = 1,
     progress: Callable[[ImportSummary], None] | None = None,
 ) -> ImportSummary:
     """Import ``stream`` (binary) in ``fmt``; commits after each batch, and writes one audit
-    event with the summary at the end."""
+    event with the summary at the end. ``workers`` > 1 parses and normalises the lines of a
+    ``urls`` or ``csv`` file in that many processes (large files)."""
     if fmt not in FORMATS:
         raise ImportFileError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
     if not SOURCE_NAME.fullmatch(source):
@@ -368,7 +371,7 @@ def import_stream(
     records = (
         _stix_records(stream, summary, default_category)
         if fmt == "stix"
-        else _line_records(stream, fmt, summary, default_category)
+        else _line_records(stream, fmt, summary, default_category, workers)
     )
     for kind, normalized, cat in records:
         summary.accepted += 1
@@ -396,41 +399,97 @@ def import_stream(
     return summary
 
 
+Parsed = tuple[str, str, str] | str | None
+"""A parsed data line: ``(kind, normalized, category)``, an error reason, or None (skipped)."""
+
+
+def parse_data_line(
+    fmt: str, columns: dict[str, int] | None, default_category: str, number: int, raw: bytes
+) -> Parsed:
+    """One data line of a ``urls`` or ``csv`` file (after the CSV header); never raises."""
+    try:
+        text = decode_line(raw, number)
+        if fmt == "urls":
+            found = parse_url_line(text, default_category)
+            return None if found is None else (found[0], found[1], default_category)
+        assert columns is not None
+        return parse_csv_line(text, columns, default_category)
+    except (ValueError, csv.Error) as exc:  # IndicatorError is a ValueError
+        return str(exc) or type(exc).__name__
+
+
+def _parse_chunk(
+    args: tuple[str, dict[str, int] | None, str, list[tuple[int, bytes]]],
+) -> list[Parsed]:
+    fmt, columns, default_category, lines = args
+    return [parse_data_line(fmt, columns, default_category, n, raw) for n, raw in lines]
+
+
 def _line_records(
-    stream: IO[bytes], fmt: str, summary: ImportSummary, default_category: str
+    stream: IO[bytes], fmt: str, summary: ImportSummary, default_category: str, workers: int
 ) -> Iterator[tuple[str, str, str]]:
+    """Records of a line-based file; with ``workers`` > 1 the lines are parsed and normalised
+    in that many processes, in order, at most ``2 * workers`` chunks ahead of the writer."""
     _check_file_start(stream)
     columns: dict[str, int] | None = None
-    for number, raw in read_lines(stream):
-        summary.lines += 1
-        if number < 0:
-            summary.error(-number, f"line longer than {MAX_LINE_BYTES} bytes")
-            continue
-        try:
+    lines = read_lines(stream)
+    if fmt == "csv":  # the header: the first non-blank line
+        for number, raw in lines:
+            summary.lines += 1
+            summary.skipped += 1
+            if number < 0:
+                raise ImportFileError(f"the CSV header is longer than {MAX_LINE_BYTES} bytes")
             text = decode_line(raw, number)
-            if fmt == "urls":
-                found = parse_url_line(text, default_category)
-                if found is None:
-                    summary.skipped += 1
-                    continue
-                yield found[0], found[1], default_category
-                continue
-            if columns is None:
-                if not text.strip():
-                    summary.skipped += 1
-                    continue
+            if text.strip():
                 columns = _csv_columns(next(csv.reader([text]), []))
-                summary.skipped += 1
+                break
+        if columns is None:
+            return
+
+    def chunks() -> Iterator[list[tuple[int, bytes]]]:
+        chunk: list[tuple[int, bytes]] = []
+        for number, raw in lines:
+            summary.lines += 1
+            if number < 0:
+                summary.error(-number, f"line longer than {MAX_LINE_BYTES} bytes")
                 continue
-            row = parse_csv_line(text, columns, default_category)
-            if row is None:
+            chunk.append((number, raw))
+            if len(chunk) >= CHUNK_LINES:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def emit(
+        chunk: list[tuple[int, bytes]], parsed: list[Parsed]
+    ) -> Iterator[tuple[str, str, str]]:
+        for (number, _), result in zip(chunk, parsed, strict=True):
+            if result is None:
                 summary.skipped += 1
-                continue
-            yield row
-        except ImportFileError:
-            raise
-        except (ValueError, csv.Error) as exc:  # IndicatorError is a ValueError
-            summary.error(number, str(exc) or type(exc).__name__)
+            elif isinstance(result, str):
+                summary.error(number, result)
+            else:
+                yield result
+
+    if workers <= 1:
+        for chunk in chunks():
+            yield from emit(chunk, _parse_chunk((fmt, columns, default_category, chunk)))
+        return
+    import multiprocessing as mp
+    from collections import deque
+
+    with mp.get_context("spawn").Pool(workers) as pool:
+        pending: deque[tuple[list[tuple[int, bytes]], Any]] = deque()
+        for chunk in chunks():
+            pending.append(
+                (chunk, pool.apply_async(_parse_chunk, ((fmt, columns, default_category, chunk),)))
+            )
+            if len(pending) >= 2 * workers:
+                done, result = pending.popleft()
+                yield from emit(done, result.get())
+        while pending:
+            done, result = pending.popleft()
+            yield from emit(done, result.get())
 
 
 def _stix_records(
