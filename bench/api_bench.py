@@ -193,6 +193,7 @@ def main() -> int:
             env=env,
             stdout=log,
             stderr=log,
+            start_new_session=True,  # its own session, as a daemon runs
         )
         try:
             wait_ready(port)

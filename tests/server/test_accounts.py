@@ -289,3 +289,17 @@ def test_duplicate_membership_is_a_409_and_nothing_half_written(
 def test_services_hold_the_session_factory(app: FastAPI) -> None:
     services: Services = app.state.services
     assert services.settings.environment == "test"
+
+
+def test_a_successful_sign_in_prunes_stale_attempts_and_sessions(
+    client: TestClient, db: Session
+) -> None:
+    user = _user(db)
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+    db.add(LoginAttempt(account_key="k", ip_key="i", succeeded=False, at=long_ago))
+    db.add(WebSession(user_id=user.id, token_hash="h" * 64, csrf_token="c", expires_at=long_ago))
+    db.commit()
+    assert _login(client, "teacher@example.test", PASSWORD) == 303
+    db.expire_all()
+    assert "k" not in db.execute(select(LoginAttempt.account_key)).scalars().all()
+    assert "h" * 64 not in db.execute(select(WebSession.token_hash)).scalars().all()

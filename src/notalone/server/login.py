@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from notalone.server import audit
@@ -85,6 +85,7 @@ def attempt_login(
             )
         session.commit()
         return LoginResult(Outcome.failed)
+    prune(session, settings)
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     secret = new_secret("s_")
@@ -99,6 +100,17 @@ def attempt_login(
     audit.record(session, "login", actor_user_id=user.id, target_type="user", target_id=user.id)
     session.commit()
     return LoginResult(Outcome.ok, secret, user.id)
+
+
+def prune(session: Session, settings: Settings) -> None:
+    """Forget login attempts that no longer count and sessions that ended a day ago."""
+    now = utcnow()
+    session.execute(
+        delete(LoginAttempt).where(
+            LoginAttempt.at < now - dt.timedelta(seconds=2 * settings.login_lockout_seconds)
+        )
+    )
+    session.execute(delete(WebSession).where(WebSession.expires_at < now - dt.timedelta(days=1)))
 
 
 def logout(session: Session, session_id: int, user_id: int) -> None:
