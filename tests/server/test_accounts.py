@@ -58,6 +58,7 @@ def test_sign_in_sets_a_secure_httponly_session_cookie(client: TestClient, db: S
     me = client.get("/api/v1/me")
     assert me.status_code == 200
     assert me.json()["via"] == "session"
+    assert me.json()["csrf_token"]
     # the cookie holds a secret; the table only its hash
     secret = client.cookies.get(SESSION_COOKIE)
     assert secret

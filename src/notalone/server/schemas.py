@@ -232,6 +232,10 @@ class MeOut(BaseModel):
     grants: list[GrantOut]
     scopes: list[str]
     via: Literal["session", "token"]
+    csrf_token: str | None = Field(
+        default=None,
+        description="With a browser session: the value to send in X-CSRF-Token on API writes.",
+    )
 
 
 class GuardianLinkIn(BaseModel):

@@ -80,6 +80,7 @@ def me(session: SessionDep, principal: CurrentPrincipal) -> MeOut:
         ],
         scopes=sorted(principal.scopes if principal.scopes is not None else Scope.ALL),
         via="token" if principal.token_id is not None else "session",
+        csrf_token=principal.csrf_token,
     )
 
 
