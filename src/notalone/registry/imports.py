@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Final
 
 from sqlalchemy import func, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from notalone.detect.indicators import IndicatorError
@@ -279,6 +280,8 @@ class _Writer:
         self.buffer: dict[tuple[str, str], str] = {}
         self.dialect = session.get_bind().dialect.name
         self.token = f"|{source}|"
+        if self.dialect == "sqlite":  # a large page cache keeps the key index in memory
+            session.execute(sql_text("PRAGMA cache_size = -262144"))
         upsert = _upsert_sql(self.dialect)
         if self.dialect == "postgresql":
             self.sql = (
