@@ -184,3 +184,14 @@ def test_the_detector_consults_the_registry(
     assert verdicts.get("+84912345674") == "confirmed_scam"
     assert "trusted" in verdicts.values()
     assert lookup.lookup("phone", "+84900000001") is None
+
+
+def test_the_fast_lookup_answers_like_the_session_lookup(db: Session) -> None:
+    key = ("phone", "+84912345675")
+    reg.report(db, *key, reporter=_user(db), category="fraud")
+    reg.file_dispute(db, *key, statement="mine", user_id=None)
+    db.flush()
+    bind = db.connection()
+    for k in (key, ("phone", "+84900000002"), ("domain", "vietcombank.com.vn")):
+        assert reg.fast_lookup(bind, *k) == reg.lookup(db, *k)
+    assert reg.fast_lookup(bind, *key).dispute_open

@@ -273,8 +273,8 @@ Limited = Depends(_limited)
 
 
 def _lookup_one(services: Services, kind: str, normalized: str, lang: str) -> Response:
-    with services.session_factory() as session:
-        answer = reg.lookup(session, kind, normalized, lang=lang)
+    bind = services.session_factory.kw.get("bind") or services.engine
+    answer = reg.fast_lookup(bind, kind, normalized, lang=lang)
     # the answer's shape is AnswerOut by construction: serialise it once, without validation
     body = json.dumps(answer.to_dict(), ensure_ascii=False, separators=(",", ":"))
     return Response(body.encode(), media_type="application/json")
