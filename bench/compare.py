@@ -312,6 +312,20 @@ def notalone_runner(kind: str) -> Callable[[Conv], dict[str, Any]]:
         detector = Detector(knowledge)
     stage = LearnedStage.load()
     vocabulary = knowledge.vocabulary
+    full = Detector.default()
+    if kind == "both" and getattr(full, "learned", None) is not None:
+        # the detector has the learned stage wired in: measure the real pipeline
+
+        def run_integrated(obj: Conv) -> dict[str, Any]:
+            conv = parse_conversation(obj)
+            state = full.new_conversation(conv.id, child=conv.child, lang=conv.lang)
+            best = 0.0
+            for m in conv.messages:
+                best = max(best, state.add(m).risk)
+            a = state.assessment
+            return {"risk": best, "first_alert_at": a.first_alert_at, "category": a.category}
+
+        return run_integrated
 
     def run(obj: Conv) -> dict[str, Any]:
         conv = parse_conversation(obj)
@@ -362,12 +376,23 @@ def worker(system: str, model_dir: Path, corpus_path: Path) -> None:
         for conv in corpus:
             run(conv)
         elapsed = time.perf_counter() - start
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_rss_mb()
     print(
         json.dumps(
             {"messages": n, "seconds": elapsed, "messages_per_s": n / elapsed, "peak_rss_mb": rss}
         )
     )
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM: reset by exec, unlike ru_maxrss after fork)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure_speed(system: str, model_dir: Path, corpus: list[Conv]) -> dict[str, Any]:
