@@ -146,6 +146,55 @@ def _match_name(compact: str, tokens: list[str], kw: str, stripped: str) -> bool
     return stripped == kw or any(_strip_extras(t) == kw for t in tokens if len(t) > len(kw))
 
 
+@functools.cache
+def _keyword_index(column: int) -> tuple[dict[str, int], tuple[tuple[int, str], ...]]:
+    """For the names (column 0) or their skeletons (column 1) of ``_keywords()``: the first
+    position of each name, and the (position, name) pairs of names long enough to be matched
+    inside a longer label. Pass 2 only uses skeletons of 3+ letters."""
+    first: dict[str, int] = {}
+    long_names: list[tuple[int, str]] = []
+    for n, row in enumerate(_keywords()):
+        name = row[column]
+        if column == 1 and len(name) < 3:
+            continue
+        first.setdefault(name, n)
+        if len(name) >= 6:
+            long_names.append((n, name))
+    return first, tuple(long_names)
+
+
+def _first_match(
+    index: tuple[dict[str, int], tuple[tuple[int, str], ...]],
+    forms: list[tuple[str, list[str], str]],
+) -> int | None:
+    """The first position in ``_keywords()`` whose name ``_match_name`` accepts for one of
+    ``forms`` ((compact, tokens, stripped)): the same answer as trying every name in order,
+    with dictionary lookups instead of one call per name."""
+    first, long_names = index
+    best: int | None = None
+
+    def consider(n: int | None) -> None:
+        nonlocal best
+        if n is not None and (best is None or n < best):
+            best = n
+
+    for compact, tokens, stripped in forms:
+        for token in tokens:  # kw in tokens (3+ letters)
+            if len(token) >= 3:
+                consider(first.get(token))
+            core = _strip_extras(token)  # a token is the name plus extra words
+            if len(token) > len(core):
+                consider(first.get(core))
+        consider(first.get(stripped))
+        for n, name in long_names:  # kw inside the compact label (6+ letters)
+            if best is not None and n >= best:
+                break
+            if name in compact:
+                consider(n)
+                break
+    return best
+
+
 def _deletions(word: str, depth: int = 2) -> set[str]:
     """``word`` with up to ``depth`` letters deleted (the symmetric-delete neighbourhood)."""
     out = {word}
@@ -204,27 +253,21 @@ def _lookalike_cached(labels: tuple[str, ...], idn: bool) -> tuple[str, str] | N
         forms.append((plain, tokens, compact, _strip_extras(compact)))
     # 1. The brand name itself, possibly with extra words.
     if not idn:
-        for kw, _, brand in _keywords():
-            for _, tokens, compact, stripped in forms:
-                if _match_name(compact, tokens, kw, stripped):
-                    return brand, "brand name in unofficial domain"
+        n = _first_match(_keyword_index(0), [(c, t, s) for _, t, c, s in forms])
+        if n is not None:
+            return _keywords()[n][2], "brand name in unofficial domain"
     # 2. Homoglyphs (other scripts, accents) and digit/letter swaps.
     skel_forms = []
     for plain, _, _, _ in forms:
         stokens = [skeleton(t) for t in re.split(r"[-_]+", plain) if t]
         scompact = "".join(stokens)
         skel_forms.append((stokens, scompact, _strip_extras(scompact)))
-    for _kw, skw, brand in _keywords():
-        if len(skw) < 3:
-            continue
-        for stokens, scompact, sstripped in skel_forms:
-            if _match_name(scompact, stokens, skw, sstripped):
-                reason = (
-                    "homoglyph/IDN imitation of brand name"
-                    if idn
-                    else ("digit/letter swap of brand name")
-                )
-                return brand, reason
+    n = _first_match(_keyword_index(1), [(c, t, s) for t, c, s in skel_forms])
+    if n is not None:
+        reason = (
+            "homoglyph/IDN imitation of brand name" if idn else "digit/letter swap of brand name"
+        )
+        return _keywords()[n][2], reason
     # 3. Close spellings of long names: candidates come from a deletion index (SymSpell), so
     # only brand names that can be within two edits are compared at all.
     index = _deletion_index()
