@@ -275,8 +275,8 @@ def _lookalike_cached(labels: tuple[str, ...], idn: bool) -> tuple[str, str] | N
         found: set[int] = set()
         for cand in {compact, stripped, scompact, sstripped}:
             if len(cand) >= 5:
-                for variant in _deletions(cand):
-                    found.update(index.get(variant, ()))
+                for variant in _deletions(cand) & index.keys():  # the intersection runs in C
+                    found.update(index[variant])
         keywords = _keywords()
         for n in sorted(found):
             kw, skw, brand = keywords[n]
