@@ -193,3 +193,14 @@ def test_when_is_this_a_scam_follows_a_paste_then_the_paste_counts_as_a_quote() 
     after = state.add(Message("u1", "cái này là lừa đảo đúng ko mọi người, cảnh giác nha"))
     assert after.risk < before or before == 0.0
     assert all("warning" in e.modifiers for e in after.evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nếu em không chuyển tiền thì tao gửi clip cho toàn bộ bạn bè của mày",
+        "if u dont pay ill leak ur nudes to everyone",
+    ],
+)
+def test_a_negation_inside_a_condition_does_not_cancel_the_threat(text: str) -> None:
+    assert DET.analyze_text(text).level in HIGH

@@ -59,3 +59,10 @@ def test_first_tokens_say_where_a_match_can_start() -> None:
 def test_bad_phrases_are_rejected_with_a_reason(phrase: str) -> None:
     with pytest.raises(PhraseError):
         COMPILER.compile(phrase)
+
+
+def test_hash_is_any_number_and_regex_syntax_is_refused() -> None:
+    compiled = COMPILER.compile("(you|u) have # hours")
+    assert re.search(compiled.regex, normalize("u have 24 hours").text)
+    with pytest.raises(PhraseError, match="regex syntax"):
+        COMPILER.compile(r"you have \d+ hours")

@@ -131,15 +131,20 @@ def _apply_frames(norm: NormalizedText, results: list[RecognizerResult]) -> list
     frames = [r for r in results if r.kind.startswith("frame:")]
     tactics = [r for r in results if not r.kind.startswith("frame:")]
     tactics = _dedupe(tactics)
+    conditions = [f for f in frames if f.kind == "frame:condition"]
     hits: list[Hit] = []
     for r in tactics:
         score = r.score
         modifiers: list[str] = []
         for f in frames:
             kind = f.kind[6:]
+            if kind == "condition":
+                continue  # conditions only shape negation, below
             if kind == "negation":
                 if f.end > r.start or f.start >= r.start:
                     continue  # the negation sits inside the tactic's own phrase, or after it
+                if _in_condition(norm.text, f, conditions):
+                    continue  # "if you don't pay, I leak them": the negation is the condition's
                 between = norm.text[f.end : r.start]
                 if len(TOKEN_RE.findall(between)) > NEGATION_WINDOW or _CLAUSE_END.search(between):
                     continue  # too far, or in another clause ("... không? Gửi ảnh đi")
@@ -227,6 +232,16 @@ def _apply_registry(
             for h in hits
         ]
     return hits + reported
+
+
+def _in_condition(
+    text: str, negation: RecognizerResult, conditions: list[RecognizerResult]
+) -> bool:
+    """A negator within a few words after "if / unless / nếu / si" belongs to that condition."""
+    return any(
+        c.end <= negation.start and len(TOKEN_RE.findall(text, c.end, negation.start)) <= 3
+        for c in conditions
+    )
 
 
 def _dedupe(results: list[RecognizerResult]) -> list[RecognizerResult]:

@@ -26,7 +26,7 @@ from notalone.detect.phrases import (
 )
 from notalone.detect.recognizers import Pattern, PatternIndex, PatternRecognizer
 
-FRAME_KINDS = ("warning", "negation", "reported_speech", "news", "benign_context")
+FRAME_KINDS = ("warning", "negation", "reported_speech", "news", "benign_context", "condition")
 TACTIC_TEXT_FIELDS = ("name", "description", "why", "advice")
 
 

@@ -138,6 +138,12 @@ class PhraseCompiler:
         return item
 
     def _build_atom(self, tok: str, phrase: str) -> _Item:
+        if "\\" in tok:
+            raise PhraseError(
+                f"{tok!r} in phrase {phrase!r} is regex syntax: write a 'regex:' entry"
+            )
+        if tok == "#":
+            return _Item(r"\d+(?:[.,]\d+)*", None)  # any number: "24", "1.500"
         if tok in ("...", "...."):
             n = 3 if tok == "..." else 6
             return _Item(f"(?:{SEP}{WORD}){{0,{n}}}", None, gap=True)
