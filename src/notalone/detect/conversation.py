@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from notalone.detect.analyzer import FRAME_FACTORS, MessageAnalyzer
 from notalone.detect.explain import Explainer
+from notalone.detect.learned import LearnedStage, SpeakerAggregate, combine
 from notalone.detect.lexicon import Knowledge
 from notalone.detect.scoring import SpeakerRisk, level_of, score_speaker
 from notalone.detect.types import Assessment, Evidence, IndicatorEvidence, Message
@@ -22,6 +23,7 @@ MAX_SPEAKERS = 64
 LANGUAGE_SAMPLE = 3
 SECOND_EVIDENCE = 0.5  # how much the second-best evidence of a tactic adds
 WARNING_FACTOR = FRAME_FACTORS["warning"]
+LEARNED_STEP = 0.05  # re-assess when a speaker's learned probability moves this much
 _LEVEL_RANK = {"none": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
@@ -31,6 +33,11 @@ class SpeakerState:
     evidence: dict[str, list[Evidence]] = field(default_factory=dict)
     risk: SpeakerRisk = field(default_factory=lambda: SpeakerRisk(0.0, None, None))
     messages: int = 0
+    # the learned stage (when the detector has one): bounded per-speaker aggregate
+    learned: SpeakerAggregate | None = None
+    learned_p: float = 0.0  # calibrated conversation-level probability for this speaker
+    learned_top: float = 0.0  # this speaker's most harmful-looking message so far
+    learned_text: str = ""  # ... its folded text (to name a category when patterns cannot)
     last_hit: int = -1  # index of this speaker's last message with evidence
 
 
@@ -56,8 +63,10 @@ class ConversationState:
         child: str | None = None,
         lang: str | None = None,
         country: str | None = None,
+        learned: LearnedStage | None = None,
     ) -> None:
         self.knowledge = knowledge
+        self._learned = learned
         self._analyzer = analyzer
         self._explainer = explainer
         self.id = conversation_id
@@ -118,9 +127,32 @@ class ConversationState:
                 changed |= self._keep(speaker, ev)
             speaker.risk = score_speaker(speaker.best, self.knowledge)
             speaker.last_hit = index
+        if self._learned is not None and message.sender != self.child and analysis.folded:
+            changed |= self._learn(speaker, analysis.folded)
         if changed or self._assessment is None:
             self._assessment = self._assess(index)
         return self._assessment
+
+    def _learn(self, speaker: SpeakerState, folded: str) -> bool:
+        """Feed one message to the learned stage; True when the speaker's probability moved."""
+        stage = self._learned
+        assert stage is not None
+        agg = speaker.learned
+        if agg is None:
+            agg = speaker.learned = stage.new_aggregate()
+        p = stage.message_probability(folded)
+        if p > speaker.learned_top:
+            speaker.learned_top, speaker.learned_text = p, folded[:1000]
+        q = agg.update(p)
+        last = speaker.learned_p
+        if abs(q - last) < LEARNED_STEP:
+            # small moves re-assess only when they change the level (assessing is not free)
+            levels = self.knowledge.level_thresholds
+            t = speaker.risk.risk
+            if level_of(combine(t, q)[0], levels) == level_of(combine(t, last)[0], levels):
+                return False
+        speaker.learned_p = q
+        return True
 
     @property
     def assessment(self) -> Assessment:
@@ -175,13 +207,20 @@ class ConversationState:
 
     def _assess(self, index: int | None) -> Assessment:
         top_name, top = None, SpeakerRisk(0.0, None, None)
+        top_risk, top_state = 0.0, None
+        parts = {"tactics": 0.0, "learned": 0.0} if self._learned is not None else {"tactics": 0.0}
         for name, state in self.speakers.items():
             risk = state.risk
             if name == self.child and self.child is not None:
                 continue  # the young person's own words raise no alarm against themselves
-            if risk.risk > top.risk:
-                top_name, top = name, risk
-        level = level_of(top.risk, self.knowledge.level_thresholds)
+            if self._learned is not None:
+                # final risk: tactic evidence and the calibrated learned probability
+                combined, contrib = combine(risk.risk, state.learned_p)
+            else:
+                combined, contrib = risk.risk, {"tactics": risk.risk}
+            if combined > top_risk:
+                top_name, top, top_risk, parts, top_state = name, risk, combined, contrib, state
+        level = level_of(top_risk, self.knowledge.level_thresholds)
         if self.first_alert_at is None and index is not None and _LEVEL_RANK[level] >= 3:
             self.first_alert_at = index
         evidence = sorted(
@@ -190,9 +229,11 @@ class ConversationState:
         )
         lang = self._language()
         category = top.category if level != "none" else None
+        if category is None and level != "none" and self._learned is not None and top_state:
+            category = self._learned.message_category(top_state.learned_text)
         return Assessment(
             id=self.id,
-            risk=top.risk,
+            risk=top_risk,
             level=level,
             category=category,
             first_alert_at=self.first_alert_at,
@@ -202,5 +243,5 @@ class ConversationState:
             explanations=tuple(self._explainer.explain(lang, e) for e in evidence),
             lang=lang,
             summary=self._explainer.summary(lang, level, category, top_name, top.rule),
-            contributions={"tactics": top.risk},
+            contributions=parts,
         )

@@ -10,6 +10,7 @@ from notalone.detect.analyzer import MessageAnalyzer
 from notalone.detect.conversation import ConversationState
 from notalone.detect.explain import Explainer
 from notalone.detect.indicators import IndicatorLookup
+from notalone.detect.learned import MODEL_DIR, MODEL_NAME, LearnedStage
 from notalone.detect.lexicon import Knowledge, load_knowledge
 from notalone.detect.parse import parse_conversation
 from notalone.detect.types import Assessment, Conversation, Message
@@ -22,21 +23,23 @@ class Detector:
         *,
         country: str | None = None,
         lookup: IndicatorLookup | None = None,
+        learned: LearnedStage | None = None,
     ) -> None:
         self.knowledge = knowledge
+        self.learned = learned  # the learned stage; None: patterns only
         self.country = country or knowledge.default_country
         self.analyzer = MessageAnalyzer(knowledge, lookup)
         self.explainer = Explainer(knowledge)
 
     def with_lookup(self, lookup: IndicatorLookup | None) -> Detector:
         """The same knowledge, consulting a scam-indicator registry (the service's database)."""
-        return Detector(self.knowledge, country=self.country, lookup=lookup)
+        return Detector(self.knowledge, country=self.country, lookup=lookup, learned=self.learned)
 
     @classmethod
     @cache
     def default(cls) -> Detector:
         """The detector over the bundled knowledge, loaded once per process."""
-        return cls(load_knowledge())
+        return cls(load_knowledge(), learned=bundled_learned_stage())
 
     def new_conversation(
         self,
@@ -53,6 +56,7 @@ class Detector:
             child=child,
             lang=lang,
             country=self.country,
+            learned=self.learned,
         )
 
     def analyze(self, conversation: Conversation | Mapping[str, Any]) -> Assessment:
@@ -78,3 +82,14 @@ class Detector:
     def scan(self, conversations: Iterable[Conversation]) -> Iterator[Assessment]:
         for conv in conversations:
             yield self.analyze(conv)
+
+
+def bundled_learned_stage() -> LearnedStage | None:
+    """The shipped learned stage, or None when no model file is bundled (patterns only).
+
+    A model of another format version raises ``ModelFormatError``: rebuild it with
+    ``notalone train``.
+    """
+    if not (MODEL_DIR / f"{MODEL_NAME}.npz").is_file():
+        return None
+    return LearnedStage.load()
