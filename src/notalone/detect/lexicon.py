@@ -21,6 +21,7 @@ from notalone.detect.phrases import (
     PhraseError,
     fold,
     regex_anchors,
+    leading_needles,
     regex_needles,
     regex_requirements,
 )
@@ -291,7 +292,7 @@ def _compile_patterns(
                 anchors = regex_anchors(source)
                 regex, first = source, anchors
             requires = regex_requirements(regex) if anchors is None else frozenset()
-            literals = regex_needles(regex) if anchors is None else ()
+            literals = (regex_needles(regex) or leading_needles(regex)) if anchors is None else ()
             needles = re.compile("|".join(map(re.escape, literals))) if literals else None
             if "regex" in entry:
                 re.compile(regex)  # hand-written: validate now; generated phrases are safe

@@ -425,28 +425,66 @@ def _selectivity(needles: set[str]) -> float:
 
 
 def _literal_alternatives(op: Any, av: Any, p: Any) -> list[str] | None:
+    """Every string this element can match, when it is literal (or literal alternatives)."""
     if op is p.LITERAL:
         return [chr(av)]
     if op is p.SUBPATTERN:
-        items = list(av[3].data)
-        if len(items) == 1:
-            return _literal_alternatives(items[0][0], items[0][1], p)
-        out = [""]
-        for o, a in items:
-            alts = _literal_alternatives(o, a, p)
-            if alts is None:
-                return None
-            out = [x + y for x in out for y in alts]
-        return out
+        return _literal_sequence(list(av[3].data), p, prefix_ok=False)
     if op is p.BRANCH:
-        out2: list[str] = []
+        out: list[str] = []
         for alt in av[1]:
-            seq = [""]
-            for o, a in alt.data:
-                alts = _literal_alternatives(o, a, p)
-                if alts is None:
-                    return None
-                seq = [x + y for x in seq for y in alts]
-            out2.extend(seq)
-        return out2
+            seq = _literal_sequence(list(alt.data), p, prefix_ok=False)
+            if seq is None:
+                return None
+            out.extend(seq)
+        return out
     return None
+
+
+def _literal_sequence(items: list[Any], p: Any, *, prefix_ok: bool) -> list[str] | None:
+    out = [""]
+    for o, a in items:
+        alts = _literal_alternatives(o, a, p)
+        if alts is None:
+            return out if prefix_ok and min(map(len, out)) >= 2 else None
+        out = [x + y for x in out for y in alts]
+        if len(out) > 64:
+            return None
+    return out
+
+
+def leading_needles(source: str) -> tuple[str, ...]:
+    """The literal prefixes a match must start with (``(don\\W?t|do not|dnt)`` -> "dnt",
+    "do not", "don"); empty when some way of matching starts with no literal."""
+    parser = _sre_parser()
+    try:
+        items = list(parser.parse(source).data)
+    except re.error:
+        return ()
+    while items and items[0][0] in (parser.AT, parser.ASSERT, parser.ASSERT_NOT):
+        items.pop(0)
+    prefixes, _ = _prefix_set(items, parser)
+    if not prefixes or min(map(len, prefixes)) < 2 or len(prefixes) > 256:
+        return ()
+    return tuple(sorted(set(prefixes)))
+
+
+def _prefix_set(items: list[Any], p: Any) -> tuple[list[str], bool]:
+    """(prefixes every match of the sequence starts with, whether they are the whole match)."""
+    out = [""]
+    for op, av in items:
+        if op is p.LITERAL:
+            out = [x + chr(av) for x in out]
+            continue
+        if op is p.SUBPATTERN:
+            subs, complete = _prefix_set(list(av[3].data), p)
+        elif op is p.BRANCH:
+            parts = [_prefix_set(list(alt.data), p) for alt in av[1]]
+            subs = [y for ys, _ in parts for y in ys]
+            complete = all(c for _, c in parts)
+        else:
+            return out, False
+        out = [x + y for x in out for y in subs]
+        if not complete or len(out) > 256:
+            return out, False
+    return out, True
