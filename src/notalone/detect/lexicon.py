@@ -20,8 +20,8 @@ from notalone.detect.phrases import (
     PhraseCompiler,
     PhraseError,
     fold,
-    regex_anchors,
     leading_needles,
+    regex_anchors,
     regex_needles,
     regex_requirements,
 )
