@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src/notalone/detect
+	$(BIN)/mypy src/notalone/detect src/notalone/server
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q
