@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from notalone.detect.analyzer import FRAME_FACTORS, MessageAnalyzer
+from notalone.detect.analyzer import FRAME_FACTORS, MessageAnalysis, MessageAnalyzer
 from notalone.detect.explain import Explainer
 from notalone.detect.learned import LearnedStage, SpeakerAggregate, combine
 from notalone.detect.lexicon import Knowledge
@@ -39,6 +39,30 @@ class SpeakerState:
     learned_top: float = 0.0  # this speaker's most harmful-looking message so far
     learned_text: str = ""  # ... its folded text (to name a category when patterns cannot)
     last_hit: int = -1  # index of this speaker's last message with evidence
+
+
+_TELLING = ("quoted", "news", "reported_speech")
+# The learned stage reads style and topic; without any tactic evidence it may raise a warning
+# (medium) but reach an alert only when it is nearly certain. Real bank and operator SMS share
+# the style of spam; the tactics are what tell them apart.
+LEARNED_ALONE_CAP = 0.58
+LEARNED_ALONE_SURE = 0.9
+TACTIC_EVIDENCE = 0.2
+
+
+def _learned_share(tactic_risk: float, learned_p: float) -> float:
+    if tactic_risk >= TACTIC_EVIDENCE or learned_p >= LEARNED_ALONE_SURE:
+        return learned_p
+    return min(learned_p, LEARNED_ALONE_CAP)
+
+
+def _frame_factor(analysis: MessageAnalysis) -> float:
+    """How much of the message is the speaker's own voice, as the frames see it."""
+    if analysis.warns:
+        return FRAME_FACTORS["warning"]
+    if any(m in _TELLING for h in analysis.hits for m in h.modifiers):
+        return FRAME_FACTORS["reported_speech"]
+    return 1.0
 
 
 def _combined(kept: list[Evidence]) -> float:
@@ -128,19 +152,21 @@ class ConversationState:
             speaker.risk = score_speaker(speaker.best, self.knowledge)
             speaker.last_hit = index
         if self._learned is not None and message.sender != self.child and analysis.folded:
-            changed |= self._learn(speaker, analysis.folded)
+            changed |= self._learn(speaker, analysis.folded, _frame_factor(analysis))
         if changed or self._assessment is None:
             self._assessment = self._assess(index)
         return self._assessment
 
-    def _learn(self, speaker: SpeakerState, folded: str) -> bool:
+    def _learn(self, speaker: SpeakerState, folded: str, factor: float = 1.0) -> bool:
         """Feed one message to the learned stage; True when the speaker's probability moved."""
         stage = self._learned
         assert stage is not None
         agg = speaker.learned
         if agg is None:
             agg = speaker.learned = stage.new_aggregate()
-        p = stage.message_probability(folded)
+        # The model reads topics; a warning, a news story or a quoted scam share the topic of an
+        # attack. The frames that discount the patterns discount the model's reading too.
+        p = stage.message_probability(folded) * factor
         if p > speaker.learned_top:
             speaker.learned_top, speaker.learned_text = p, folded[:1000]
         q = agg.update(p)
@@ -149,7 +175,11 @@ class ConversationState:
             # small moves re-assess only when they change the level (assessing is not free)
             levels = self.knowledge.level_thresholds
             t = speaker.risk.risk
-            if level_of(combine(t, q)[0], levels) == level_of(combine(t, last)[0], levels):
+            now, before = (
+                combine(t, _learned_share(t, q))[0],
+                combine(t, _learned_share(t, last))[0],
+            )
+            if level_of(now, levels) == level_of(before, levels):
                 return False
         speaker.learned_p = q
         return True
@@ -215,7 +245,7 @@ class ConversationState:
                 continue  # the young person's own words raise no alarm against themselves
             if self._learned is not None:
                 # final risk: tactic evidence and the calibrated learned probability
-                combined, contrib = combine(risk.risk, state.learned_p)
+                combined, contrib = combine(risk.risk, _learned_share(risk.risk, state.learned_p))
             else:
                 combined, contrib = risk.risk, {"tactics": risk.risk}
             if combined > top_risk:
