@@ -186,6 +186,25 @@ def test_the_detector_consults_the_registry(
     assert lookup.lookup("phone", "+84900000001") is None
 
 
+def test_a_confirmed_number_makes_the_detector_alert(
+    session_factory: sessionmaker[Session], db: Session
+) -> None:
+    from notalone.detect import Detector
+
+    indicator, _ = reg.get_or_create(db, "phone", "+84912345673")
+    reg.set_status(
+        db, indicator, "confirmed_scam", reason="case 8", actor_user_id=None, is_admin=False
+    )
+    db.commit()
+    text = "Em gọi lại cho chị qua số 0912 345 673 nhé"
+    plain = Detector.default().analyze_text(text)
+    checked = Detector.default().with_lookup(DatabaseIndicatorLookup(session_factory, ttl=0))
+    result = checked.analyze_text(text)
+    assert plain.level not in ("high", "critical")
+    assert result.level in ("high", "critical")
+    assert any(e.tactic == "reported_indicator" for e in result.evidence)
+
+
 def test_the_fast_lookup_answers_like_the_session_lookup(db: Session) -> None:
     key = ("phone", "+84912345675")
     reg.report(db, *key, reporter=_user(db), category="fraud")

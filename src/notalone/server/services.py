@@ -55,9 +55,22 @@ class Services:
         if detector is None:
             with self._lock:
                 if self._detector is None:
-                    self._detector = self.detector_loader()
+                    self._detector = self._with_registry(self.detector_loader())
                 detector = self._detector
         return detector
+
+    def _with_registry(self, detector: DetectorLike) -> DetectorLike:
+        """Let the detector consult the scam-indicator registry, when that capability is here:
+        a confirmed scam number raises risk, an official sender lowers it."""
+        with_lookup = getattr(detector, "with_lookup", None)
+        if with_lookup is None:
+            return detector
+        try:
+            from notalone.registry.lookup import DatabaseIndicatorLookup
+        except ImportError:
+            return detector
+        wrapped: DetectorLike = with_lookup(DatabaseIndicatorLookup(self.session_factory))
+        return wrapped
 
     def input_error_types(self) -> tuple[type[Exception], ...]:
         """Exceptions that mean "the conversation is malformed" (422), not a server fault."""
