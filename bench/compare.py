@@ -307,7 +307,7 @@ def notalone_runner(kind: str) -> Callable[[Conv], dict[str, Any]]:
 
     knowledge = load_knowledge()
     try:
-        detector = Detector(knowledge, learned=None)  # type: ignore[call-arg]
+        detector = Detector(knowledge, learned=None)
     except TypeError:
         detector = Detector(knowledge)
     stage = LearnedStage.load()
