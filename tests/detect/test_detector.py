@@ -204,3 +204,9 @@ def test_when_is_this_a_scam_follows_a_paste_then_the_paste_counts_as_a_quote() 
 )
 def test_a_negation_inside_a_condition_does_not_cancel_the_threat(text: str) -> None:
     assert DET.analyze_text(text).level in HIGH
+
+
+def test_a_vietnamese_negator_does_not_negate_english_words() -> None:
+    # "k" is "không" in Vietnamese teen code and "ok" in English chat.
+    [ev] = [e for e in DET.analyze_text("k send me a pic of u in ur bra").evidence]
+    assert ev.tactic == "image_request" and "negation" not in ev.modifiers

@@ -30,6 +30,9 @@ FRAME_FACTORS = {
 # shown ("I got this SMS: '...'", a teacher reading out a scam script), not the speaker's order.
 QUOTE_MIN_WORDS = 4
 _QUOTED = re.compile(r'"([^"]{8,})"|“([^”]{8,})”|«([^»]{8,})»|„([^“”]{8,})[“”]')
+# Frames tied to grammar and everyday vocabulary apply within their own language only; a
+# warning or a news cue says the same thing whatever language the hit is in.
+_SAME_LANGUAGE_FRAMES = frozenset({"negation", "benign_context", "condition"})
 NEGATION_WINDOW = 3  # words between a negator and the hit it negates
 _CLAUSE_END = re.compile(r"[?.!;,:\n]")
 MAX_MESSAGE_CHARS = 20_000  # longer messages are analysed in their first and last parts
@@ -140,6 +143,8 @@ def _apply_frames(norm: NormalizedText, results: list[RecognizerResult]) -> list
             kind = f.kind[6:]
             if kind == "condition":
                 continue  # conditions only shape negation, below
+            if kind in _SAME_LANGUAGE_FRAMES and f.language != r.language:
+                continue  # vi "k" (không) must not negate an English hit; "ok" is "k" there
             if kind == "negation":
                 if f.end > r.start or f.start >= r.start:
                     continue  # the negation sits inside the tactic's own phrase, or after it
@@ -239,7 +244,9 @@ def _in_condition(
 ) -> bool:
     """A negator within a few words after "if / unless / nếu / si" belongs to that condition."""
     return any(
-        c.end <= negation.start and len(TOKEN_RE.findall(text, c.end, negation.start)) <= 3
+        c.language == negation.language
+        and c.end <= negation.start
+        and len(TOKEN_RE.findall(text, c.end, negation.start)) <= 3
         for c in conditions
     )
 
