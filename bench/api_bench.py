@@ -92,7 +92,8 @@ def _request(port: int, text: str) -> bytes:
     return head + body
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
+async def read_response(reader: asyncio.StreamReader) -> int:
+    """Read one HTTP/1.1 response off a keep-alive connection; return its status."""
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split(" ")[1])
@@ -106,8 +107,11 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def _drive(port: int, total: int, concurrency: int) -> tuple[list[float], int, float]:
-    payloads = [_request(port, m) for m in MESSAGES]
+async def drive(
+    port: int, payloads: list[bytes], total: int, concurrency: int
+) -> tuple[list[float], int, float]:
+    """Send ``total`` requests (cycling through ``payloads``) over ``concurrency`` keep-alive
+    connections; return the latencies, the non-200 count and the wall time."""
     latencies: list[float] = []
     errors = 0
     counter = 0
@@ -121,7 +125,7 @@ async def _drive(port: int, total: int, concurrency: int) -> tuple[list[float], 
                 counter += 1
                 start = time.perf_counter()
                 writer.write(payloads[i % len(payloads)])
-                status = await _read_response(reader)
+                status = await read_response(reader)
                 latencies.append(time.perf_counter() - start)
                 if status != 200:
                     errors += 1
@@ -135,7 +139,8 @@ async def _drive(port: int, total: int, concurrency: int) -> tuple[list[float], 
 
 
 def _client(port: int, total: int, concurrency: int, out: mp.Queue) -> None:  # type: ignore[type-arg]
-    out.put(asyncio.run(_drive(port, total, concurrency)))
+    payloads = [_request(port, m) for m in MESSAGES]
+    out.put(asyncio.run(drive(port, payloads, total, concurrency)))
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api_bench import cpu_seconds, free_port, percentile, wait_ready
+from api_bench import cpu_seconds, drive, free_port, percentile, wait_ready
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MOBILE = ["32", "33", "34", "35", "36", "37", "38", "39", "70", "76", "77", "78", "79", "81",
@@ -131,55 +131,13 @@ def _get(port: int, value: str) -> bytes:
     ).encode()
 
 
-async def _read(reader: asyncio.StreamReader) -> int:
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    length = 0
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        if name.lower() == "content-length":
-            length = int(value.strip())
-    if length:
-        await reader.readexactly(length)
-    return int(lines[0].split(" ")[1])
-
-
-async def _drive(
-    port: int, total: int, concurrency: int, count: int
-) -> tuple[list[float], int, float]:
+def _client(port: int, total: int, concurrency: int, count: int, out: mp.Queue) -> None:  # type: ignore[type-arg]
     rng = random.Random(7)
     payloads = []
     for k in range(4_000):
         i = rng.randrange(count) if k % 2 == 0 else count + rng.randrange(10**6)
         payloads.append(_get(port, synthetic(i)[0]))
-    latencies: list[float] = []
-    errors = 0
-    counter = 0
-
-    async def worker() -> None:
-        nonlocal counter, errors
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            while counter < total:
-                i = counter
-                counter += 1
-                start = time.perf_counter()
-                writer.write(payloads[i % len(payloads)])
-                status = await _read(reader)
-                latencies.append(time.perf_counter() - start)
-                if status != 200:
-                    errors += 1
-        finally:
-            writer.close()
-            await writer.wait_closed()
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return latencies, errors, time.perf_counter() - start
-
-
-def _client(port: int, total: int, concurrency: int, count: int, out: mp.Queue) -> None:  # type: ignore[type-arg]
-    out.put(asyncio.run(_drive(port, total, concurrency, count)))
+    out.put(asyncio.run(drive(port, payloads, total, concurrency)))
 
 
 def batch_lookups(port: int, count: int, rounds: int) -> list[float]:
