@@ -13,7 +13,7 @@ from notalone.detect.indicators import IndicatorLookup
 from notalone.detect.learned import MODEL_DIR, MODEL_NAME, LearnedStage
 from notalone.detect.lexicon import Knowledge, load_knowledge
 from notalone.detect.parse import parse_conversation
-from notalone.detect.types import Assessment, Conversation, Message
+from notalone.detect.types import Assessment, Conversation, InputError, Message
 
 
 class Detector:
@@ -74,8 +74,6 @@ class Detector:
     def analyze_text(self, text: str, *, lang: str | None = None) -> Assessment:
         """Assess one message on its own."""
         if not isinstance(text, str):
-            from notalone.detect.types import InputError
-
             raise InputError("text must be a string")
         return self.analyze(Conversation(None, (Message("sender", text),), lang=lang))
 

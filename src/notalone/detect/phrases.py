@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,12 +123,14 @@ class PhraseCompiler:
         single = all(
             len(alt) == 1 and alt[0].single and not alt[0].optional for alt in alternatives
         )
+        group = self._alternation(alternatives)
+        return [_Item(group.regex, group.anchors, single=single, head=group.head)], pos
+
+    def _alternation(self, alternatives: Sequence[Sequence[_Item]]) -> _Item:
+        """One element matching any of several sequences (a group, or a class's entries)."""
         regex = "|".join(_join(alt) for alt in alternatives)
-        anchor_sets = [_anchors(alt, self._common) for alt in alternatives]
-        anchors: frozenset[str] | None = None
-        if all(a is not None for a in anchor_sets):
-            anchors = frozenset().union(*(a for a in anchor_sets if a is not None))
-        return [_Item(f"(?:{regex})", anchors, single=single, head=_union_heads(alternatives))], pos
+        anchors = _union_all(_anchors(alt, self._common) for alt in alternatives)
+        return _Item(f"(?:{regex})", anchors, head=_union_all(_head(alt) for alt in alternatives))
 
     def _atom(self, tok: str, phrase: str) -> _Item:
         # The same word appears in hundreds of phrases; its element is built once.
@@ -187,14 +189,7 @@ class PhraseCompiler:
         compiled = [
             self._sequence(_TOKEN.findall(entry), 0, entry)[0] for entry in self._class_src[name]
         ]
-        regex = "|".join(_join(items) for items in compiled)
-        sets = [_anchors(items, self._common) for items in compiled]
-        anchors = (
-            frozenset().union(*(a for a in sets if a is not None))
-            if all(a is not None for a in sets)
-            else None
-        )
-        item = _Item(f"(?:{regex})", anchors, head=_union_heads(compiled))
+        item = self._alternation(compiled)
         self._class_cache[name] = item
         return item
 
@@ -206,11 +201,14 @@ def _head(items: Sequence[_Item]) -> frozenset[str] | None:
     return items[0].head
 
 
-def _union_heads(alternatives: Sequence[Sequence[_Item]]) -> frozenset[str] | None:
-    heads = [_head(alt) for alt in alternatives]
-    if any(h is None for h in heads):
-        return None
-    return frozenset().union(*(h for h in heads if h is not None))
+def _union_all(sets: Iterable[frozenset[str] | None]) -> frozenset[str] | None:
+    """The union of token sets, or None when one alternative guarantees no token."""
+    out: frozenset[str] = frozenset()
+    for tokens in sets:
+        if tokens is None:
+            return None
+        out |= tokens
+    return out
 
 
 def _join(items: Sequence[_Item]) -> str:
