@@ -74,6 +74,8 @@ class MessageAnalyzer:
             return self._analyze_long(text)
         norm = normalize(text, self.knowledge.vocabulary)
         results = self.knowledge.index.analyze(norm)
+        if any(not r.kind.startswith("frame:") for r in results):
+            results.extend(self.knowledge.context_index.analyze(norm))
         hits = _apply_frames(norm, results) if results else []
         indicators = tuple(extract_indicators(text))
         if hits:
@@ -253,7 +255,7 @@ def _in_condition(
 
 def _dedupe(results: list[RecognizerResult]) -> list[RecognizerResult]:
     """Per tactic, keep the strongest of overlapping hits."""
-    results.sort(key=lambda r: (r.kind, -r.score, r.start))
+    results.sort(key=lambda r: (r.kind, -r.score, r.start, -r.end))  # ties: the longer span
     kept: list[RecognizerResult] = []
     for r in results:
         if any(k.kind == r.kind and k.start < r.end and r.start < k.end for k in kept):

@@ -87,7 +87,8 @@ class Knowledge:
     default_country: str
     default_language: str
     vocabulary: frozenset[str]
-    index: PatternIndex
+    index: PatternIndex  # tactics and warning frames
+    context_index: PatternIndex  # negation, reported speech, news, everyday context, condition
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -139,7 +140,20 @@ def load_knowledge(root: str | None = None) -> Knowledge:
         packs[pack.language] = pack
     if not packs:
         raise KnowledgeError(f"{lex_root}: no language directories")
-    index = PatternIndex(r for p in packs.values() for r in (*p.recognizers, *p.frames))
+    # Warnings are looked for in every message ("is this a scam?" requalifies the message
+    # before it); the other frames only shape hits, so they run only where a tactic was found.
+    index = PatternIndex(
+        r
+        for p in packs.values()
+        for r in (*p.recognizers, *p.frames)
+        if not r.kind.startswith("frame:") or r.kind == "frame:warning"
+    )
+    context_index = PatternIndex(
+        r
+        for p in packs.values()
+        for r in p.frames
+        if r.kind.startswith("frame:") and r.kind != "frame:warning"
+    )
     return Knowledge(
         root=base,
         tactics=tactics,
@@ -154,6 +168,7 @@ def load_knowledge(root: str | None = None) -> Knowledge:
         default_language=str(langs.get("default", "vi")),
         vocabulary=frozenset(w for w in vocabulary if len(w) >= 2),
         index=index,
+        context_index=context_index,
     )
 
 
@@ -285,18 +300,28 @@ def _compile_patterns(
                 source = str(entry["phrase"])
                 compiled = compiler.compile(source)
                 regex, anchors, first = compiled.regex, compiled.anchors, compiled.first
+                needs = compiled.needs
                 vocabulary.update(t for t in re.findall(r"[a-z0-9]+", fold(source)))
             else:
                 source = str(entry["regex"])
                 # A regex's anchors are its leading words, so they also say where a match starts.
                 anchors = regex_anchors(source)
-                regex, first = source, anchors
+                regex, first, needs = source, anchors, ()
             requires = regex_requirements(regex) if anchors is None else frozenset()
-            literals = (regex_needles(regex) or leading_needles(regex)) if anchors is None else ()
-            needles = re.compile("|".join(map(re.escape, literals))) if literals else None
+            if anchors is None:
+                literals: tuple[str, ...] = regex_needles(regex) or leading_needles(regex)
+            elif "regex" in entry:
+                # An anchored regex's anchor is often a common word ("you are our 100th
+                # visitor"): its rarest literal run gates it as well.
+                literals = regex_needles(regex)
+            else:
+                literals = ()
+            needles = tuple(literals) if literals else None
             if "regex" in entry:
                 re.compile(regex)  # hand-written: validate now; generated phrases are safe
-            patterns.append(Pattern(regex, anchors, score, source, i, requires, first, needles))
+            patterns.append(
+                Pattern(regex, anchors, score, source, i, requires, first, needles, needs)
+            )
         except (PhraseError, re.error) as exc:
             raise KnowledgeError(f"{path}: pattern #{i}: {exc}") from exc
     return patterns

@@ -31,6 +31,9 @@ class Compiled:
     regex: str
     anchors: frozenset[str] | None  # None: no token is guaranteed (the pattern always runs)
     first: frozenset[str] | None = None  # tokens a match must start with, when known
+    # Every match holds a token (or bigram "a b") of each of these sets: a message lacking one
+    # cannot match, so the regex need not run (anchors pick ONE set to index by; these check all).
+    needs: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +80,12 @@ class PhraseCompiler:
         body = _join(items)
         # No leading look-behind: a pattern that starts with literals lets the regex engine skip
         # ahead fast. The start-of-word check is done by the caller (see ``at_word_start``).
-        return Compiled(rf"(?:{body})(?![^\W_])", _anchors(items, self._common), _head(items))
+        return Compiled(
+            rf"(?:{body})(?![^\W_])",
+            _anchors(items, self._common),
+            _head(items),
+            _needs(items),
+        )
 
     # --- parsing -----------------------------------------------------------------------------
     def _sequence(self, tokens: list[str], pos: int, phrase: str) -> tuple[list[_Item], int]:
@@ -201,6 +209,19 @@ def _head(items: Sequence[_Item]) -> frozenset[str] | None:
     return items[0].head
 
 
+def _needs(items: Sequence[_Item]) -> tuple[frozenset[str], ...]:
+    """The token sets of every required element whose words are whole tokens (prefix elements
+    are left out: their tokens are open-ended). Rarest first, so a check fails early."""
+    slots = {
+        item.anchors
+        for item in items
+        if not (item.optional or item.gap)
+        and item.anchors
+        and not any(t.endswith("*") for t in item.anchors)
+    }
+    return tuple(sorted(slots, key=lambda s: (len(s), sorted(s))))
+
+
 def _union_all(sets: Iterable[frozenset[str] | None]) -> frozenset[str] | None:
     """The union of token sets, or None when one alternative guarantees no token."""
     out: frozenset[str] = frozenset()
@@ -265,6 +286,28 @@ def _anchors(items: Sequence[_Item], common: frozenset[str] = frozenset()) -> fr
                 if pair_cost < best_cost:
                     best, best_cost = pairs, pair_cost
     return best
+
+
+def literal_trie(literals: Iterable[str]) -> str:
+    """One regex matching any of ``literals``, built as a trie. Python's ``re`` tries the
+    alternatives of ``a|b|c`` one after another at every position; a trie branches on one
+    character at a time, so hundreds of literals cost about as much as a handful. At a given
+    position it matches the LONGEST literal that occurs there."""
+    trie: dict[str, Any] = {}
+    for literal in literals:
+        node = trie
+        for ch in literal:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
 
 
 def at_word_start(text: str, start: int) -> bool:

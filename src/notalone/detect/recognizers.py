@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from notalone.detect.normalize import NormalizedText
-from notalone.detect.phrases import DIGIT, TOKEN_RE, at_word_start
+from notalone.detect.phrases import DIGIT, TOKEN_RE, at_word_start, literal_trie
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,8 @@ class Pattern:
     index: int
     requires: frozenset[str] = frozenset()  # characters a match needs (for unanchored regexes)
     first: frozenset[str] | None = None  # a match starts at one of these tokens: try only there
-    needles: re.Pattern[str] | None = None  # a match contains one of these literal strings
+    needles: tuple[str, ...] | None = None  # a match contains one of these literal strings
+    needs: tuple[frozenset[str], ...] = ()  # a match holds a token of each set (see phrases)
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -96,60 +97,119 @@ class PatternIndex:
 
     def __init__(self, recognizers: Iterable[PatternRecognizer]) -> None:
         self._by_anchor: dict[str, list[tuple[PatternRecognizer, Pattern]]] = {}
-        self._always: list[tuple[PatternRecognizer, Pattern]] = []
+        gated: set[str] = set()  # needles of anchored regexes
+        self._always: list[tuple[PatternRecognizer, Pattern, frozenset[str] | None]] = []
+        # Every pattern's place in load order: candidates run in that order whatever the
+        # (hash-dependent) order of the sets they were found through, so results are
+        # deterministic from run to run.
+        self._ordinal: dict[int, int] = {}
         for rec in recognizers:
             for pattern in rec.patterns:
+                self._ordinal[id(pattern)] = len(self._ordinal)
                 if pattern.anchors is None:
-                    self._always.append((rec, pattern))
+                    needles = frozenset(pattern.needles) if pattern.needles else None
+                    self._always.append((rec, pattern, needles))
                     continue
+                gated.update(pattern.needles or ())
                 for token in pattern.anchors:
                     self._by_anchor.setdefault(token, []).append((rec, pattern))
-        self._anchor_keys = frozenset(k for k in self._by_anchor if not k.endswith("*"))
+        self._anchor_keys_all = frozenset(self._by_anchor)
         prefixes = sorted(
             {k[:-1] for k in self._by_anchor if k.endswith("*")}, key=len, reverse=True
         )
         self._prefix_lengths = sorted({len(p) for p in prefixes})
-        self._prefix_re = re.compile("|".join(map(re.escape, prefixes))) if prefixes else None
+        self._prefix_re = re.compile(literal_trie(prefixes)) if prefixes else None
+        # The literal needles of every unanchored regex, searched for all at once. Longest first:
+        # the literals that match at one position form a chain of prefixes, so the longest one
+        # found there, with its prefixes (``_needle_prefixes``), is exactly that position's set.
+        literals = sorted(
+            gated | {n for _, _, ns in self._always for n in ns or ()}, key=lambda n: (-len(n), n)
+        )
+        self._by_needle: dict[str, list[tuple[PatternRecognizer, Pattern]]] = {}
+        self._unguarded: list[tuple[PatternRecognizer, Pattern]] = []
+        for rec, pattern, needles in self._always:
+            if needles is None:
+                self._unguarded.append((rec, pattern))
+            for needle in needles or ():
+                self._by_needle.setdefault(needle, []).append((rec, pattern))
+        self._needle_re = re.compile(literal_trie(literals)) if literals else None
+        self._needle_prefixes = {
+            n: frozenset(p for p in literals if n.startswith(p)) for n in literals
+        }
 
     def __len__(self) -> int:
         return len({id(p) for v in self._by_anchor.values() for _, p in v}) + len(self._always)
 
-    def _anchors_in(self, folded: str) -> frozenset[str]:
+    def _tokens_in(self, folded: str) -> tuple[list[str], set[str]]:
+        """The text's tokens in order, and every token, bigram "a b" and indexed prefix "p*"
+        it holds (what anchors and ``Pattern.needs`` are checked against)."""
         words = TOKEN_RE.findall(folded)
-        keys = self._anchor_keys
-        found = keys.intersection(words)
+        present = set(words)
         if len(words) > 1:
-            found |= keys.intersection(map(" ".join, pairwise(words)))
+            present.update(map(" ".join, pairwise(words)))
         if self._prefix_re is not None:
             for m in self._prefix_re.finditer(folded):
                 if not at_word_start(folded, m.start()):
                     continue
                 token = TOKEN_RE.match(folded, m.start())
                 word = token.group() if token else ""
-                found |= {f"{word[:n]}*" for n in self._prefix_lengths if n <= len(word)}
+                present.update(f"{word[:n]}*" for n in self._prefix_lengths if n <= len(word))
+        return words, present
+
+    def _needles_in(self, folded: str) -> set[str]:
+        """Every needle literal that occurs in ``folded`` (overlapping occurrences included)."""
+        found: set[str] = set()
+        regex = self._needle_re
+        if regex is None:
+            return found
+        pos = 0
+        while (m := regex.search(folded, pos)) is not None:
+            found |= self._needle_prefixes[m.group()]
+            pos = m.start() + 1
         return found
+
+    def _anchors_in(self, folded: str) -> frozenset[str]:
+        return self._anchor_keys_all.intersection(self._tokens_in(folded)[1])
 
     def analyze(self, text: NormalizedText) -> list[RecognizerResult]:
         folded = text.text
+        _, present = self._tokens_in(folded)
         candidates: dict[int, tuple[PatternRecognizer, Pattern]] = {}
         by_anchor = self._by_anchor
-        for token in self._anchors_in(folded):
-            for rec, pattern in by_anchor.get(token, ()):
-                candidates[id(pattern)] = (rec, pattern)
+        found: set[str] | None = None
+        for token in self._anchor_keys_all.intersection(present):
+            for rec, pattern in by_anchor[token]:
+                for slot in pattern.needs:
+                    if slot.isdisjoint(present):
+                        break
+                else:
+                    if pattern.needles:
+                        if found is None:
+                            found = self._needles_in(folded)
+                        if found.isdisjoint(pattern.needles):
+                            continue
+                    candidates[id(pattern)] = (rec, pattern)
         if self._always:
-            present = set(folded)
+            chars = set(folded)
             if _DIGIT_RE.search(folded):
-                present.add(DIGIT)
-            for rec, pattern in self._always:
-                if pattern.requires <= present and (
-                    pattern.needles is None or pattern.needles.search(folded) is not None
-                ):
+                chars.add(DIGIT)
+            if found is None:
+                found = self._needles_in(folded)
+            # only the unanchored regexes one of whose needles occurs, and those without needles
+            for needle in found:
+                for rec, pattern in self._by_needle.get(needle, ()):
+                    if pattern.requires <= chars:
+                        candidates[id(pattern)] = (rec, pattern)
+            for rec, pattern in self._unguarded:
+                if pattern.requires <= chars:
                     candidates[id(pattern)] = (rec, pattern)
         results: list[RecognizerResult] = []
         if not candidates:
             return results
         positions: dict[str, list[int]] | None = None
-        for rec, pattern in candidates.values():
+        ordinal = self._ordinal
+        for key in sorted(candidates, key=ordinal.__getitem__):
+            rec, pattern = candidates[key]
             if pattern.first is not None:
                 if positions is None:
                     positions = {}

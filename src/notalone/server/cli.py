@@ -10,16 +10,19 @@ import os
 import secrets
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
-from notalone.server.settings import DEFAULT_SECRET_KEY, Settings
+if TYPE_CHECKING:
+    from notalone.server.settings import Settings
 
 
 def _settings() -> Settings:
     """Settings from the environment; in development with no secret set, a random secret is
     kept in the data dir so that sessions survive restarts without a known default."""
+    # Imported here: the command line imports this module to list its subcommands, and
+    # `notalone scan` must not pay for the service's dependencies at start-up.
+    from notalone.server.settings import DEFAULT_SECRET_KEY, Settings
+
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.secret_key == DEFAULT_SECRET_KEY:
@@ -95,6 +98,8 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
     from notalone.server import audit
     from notalone.server.db import make_engine, make_session_factory
     from notalone.server.models import Membership, Role, User
