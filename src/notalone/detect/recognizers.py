@@ -96,49 +96,48 @@ class PatternIndex:
     """
 
     def __init__(self, recognizers: Iterable[PatternRecognizer]) -> None:
-        self._by_anchor: dict[str, list[tuple[PatternRecognizer, Pattern]]] = {}
-        gated: set[str] = set()  # needles of anchored regexes
-        self._always: list[tuple[PatternRecognizer, Pattern, frozenset[str] | None]] = []
-        # Every pattern's place in load order: candidates run in that order whatever the
-        # (hash-dependent) order of the sets they were found through, so results are
-        # deterministic from run to run.
-        self._ordinal: dict[int, int] = {}
+        # Every pattern is known by its place in load order (its ordinal): candidates run in
+        # that order whatever the (hash-dependent) order of the sets they were found through.
+        self._entries: list[tuple[PatternRecognizer, Pattern]] = []
+        # anchor -> (ordinal, the other words a match needs, the literals one of which it holds)
+        self._gates: dict[str, list[tuple[int, tuple[frozenset[str], ...], frozenset[str] | None]]]
+        self._gates = {}
+        always: list[tuple[int, frozenset[str], frozenset[str] | None]] = []
         for rec in recognizers:
             for pattern in rec.patterns:
-                self._ordinal[id(pattern)] = len(self._ordinal)
+                ordinal = len(self._entries)
+                self._entries.append((rec, pattern))
+                needles = frozenset(pattern.needles) if pattern.needles else None
                 if pattern.anchors is None:
-                    needles = frozenset(pattern.needles) if pattern.needles else None
-                    self._always.append((rec, pattern, needles))
+                    always.append((ordinal, pattern.requires, needles))
                     continue
-                gated.update(pattern.needles or ())
                 for token in pattern.anchors:
-                    self._by_anchor.setdefault(token, []).append((rec, pattern))
-        self._anchor_keys_all = frozenset(self._by_anchor)
-        prefixes = sorted(
-            {k[:-1] for k in self._by_anchor if k.endswith("*")}, key=len, reverse=True
-        )
+                    self._gates.setdefault(token, []).append((ordinal, pattern.needs, needles))
+        self._always = bool(always)
+        self._anchor_keys_all = frozenset(self._gates)
+        prefixes = sorted({k[:-1] for k in self._gates if k.endswith("*")}, key=len, reverse=True)
         self._prefix_lengths = sorted({len(p) for p in prefixes})
         self._prefix_re = re.compile(literal_trie(prefixes)) if prefixes else None
-        # The literal needles of every unanchored regex, searched for all at once. Longest first:
-        # the literals that match at one position form a chain of prefixes, so the longest one
-        # found there, with its prefixes (``_needle_prefixes``), is exactly that position's set.
-        literals = sorted(
-            gated | {n for _, _, ns in self._always for n in ns or ()}, key=lambda n: (-len(n), n)
-        )
-        self._by_needle: dict[str, list[tuple[PatternRecognizer, Pattern]]] = {}
-        self._unguarded: list[tuple[PatternRecognizer, Pattern]] = []
-        for rec, pattern, needles in self._always:
+        # Unanchored regexes run only when one of their needles occurs (and those without any
+        # needle when the characters they require are present).
+        self._by_needle: dict[str, list[tuple[int, frozenset[str]]]] = {}
+        self._unguarded: list[tuple[int, frozenset[str]]] = []
+        for ordinal, requires, needles in always:
             if needles is None:
-                self._unguarded.append((rec, pattern))
+                self._unguarded.append((ordinal, requires))
             for needle in needles or ():
-                self._by_needle.setdefault(needle, []).append((rec, pattern))
+                self._by_needle.setdefault(needle, []).append((ordinal, requires))
+        # All needles are searched for at once. The literals that match at one position form a
+        # chain of prefixes, so the longest one found there (what the trie matches), with its
+        # prefixes (``_needle_prefixes``), is exactly that position's set.
+        literals = sorted({n for _, p in self._entries for n in p.needles or ()})
         self._needle_re = re.compile(literal_trie(literals)) if literals else None
         self._needle_prefixes = {
             n: frozenset(p for p in literals if n.startswith(p)) for n in literals
         }
 
     def __len__(self) -> int:
-        return len({id(p) for v in self._by_anchor.values() for _, p in v}) + len(self._always)
+        return len(self._entries)
 
     def _tokens_in(self, folded: str) -> tuple[list[str], set[str]]:
         """The text's tokens in order, and every token, bigram "a b" and indexed prefix "p*"
@@ -174,21 +173,20 @@ class PatternIndex:
     def analyze(self, text: NormalizedText) -> list[RecognizerResult]:
         folded = text.text
         _, present = self._tokens_in(folded)
-        candidates: dict[int, tuple[PatternRecognizer, Pattern]] = {}
-        by_anchor = self._by_anchor
+        chosen: set[int] = set()  # ordinals of the patterns to run
         found: set[str] | None = None
         for token in self._anchor_keys_all.intersection(present):
-            for rec, pattern in by_anchor[token]:
-                for slot in pattern.needs:
+            for ordinal, needs, needles in self._gates[token]:
+                for slot in needs:
                     if slot.isdisjoint(present):
                         break
                 else:
-                    if pattern.needles:
+                    if needles is not None:
                         if found is None:
                             found = self._needles_in(folded)
-                        if found.isdisjoint(pattern.needles):
+                        if needles.isdisjoint(found):
                             continue
-                    candidates[id(pattern)] = (rec, pattern)
+                    chosen.add(ordinal)
         if self._always:
             chars = set(folded)
             if _DIGIT_RE.search(folded):
@@ -197,19 +195,19 @@ class PatternIndex:
                 found = self._needles_in(folded)
             # only the unanchored regexes one of whose needles occurs, and those without needles
             for needle in found:
-                for rec, pattern in self._by_needle.get(needle, ()):
-                    if pattern.requires <= chars:
-                        candidates[id(pattern)] = (rec, pattern)
-            for rec, pattern in self._unguarded:
-                if pattern.requires <= chars:
-                    candidates[id(pattern)] = (rec, pattern)
+                for ordinal, requires in self._by_needle.get(needle, ()):
+                    if requires <= chars:
+                        chosen.add(ordinal)
+            for ordinal, requires in self._unguarded:
+                if requires <= chars:
+                    chosen.add(ordinal)
         results: list[RecognizerResult] = []
-        if not candidates:
+        if not chosen:
             return results
         positions: dict[str, list[int]] | None = None
-        ordinal = self._ordinal
-        for key in sorted(candidates, key=ordinal.__getitem__):
-            rec, pattern = candidates[key]
+        entries = self._entries
+        for ordinal in sorted(chosen):  # load order: deterministic whatever the set order
+            rec, pattern = entries[ordinal]
             if pattern.first is not None:
                 if positions is None:
                     positions = {}
