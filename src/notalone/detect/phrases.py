@@ -252,6 +252,25 @@ def _join(items: Sequence[_Item]) -> str:
 _SHORT_COST = {1: 12, 2: 8, 3: 3}
 
 
+def _token_cost(token: str, common: frozenset[str]) -> float:
+    if token.endswith("*"):
+        return 3 if len(token) > 4 else 15
+    return 20 if token in common else _SHORT_COST.get(len(token), 1)
+
+
+@functools.lru_cache(maxsize=65536)
+def _set_cost(tokens: frozenset[str], common: frozenset[str]) -> float:
+    return sum(_token_cost(t, common) for t in tokens)
+
+
+@functools.lru_cache(maxsize=65536)
+def _pair_cost(first: frozenset[str], head: frozenset[str], common: frozenset[str]) -> float:
+    # sum over every pair of the cheaper word's cost: sorted costs make it one pass per side
+    a_costs = [_token_cost(a, common) for a in first]
+    b_costs = [_token_cost(b, common) for b in head]
+    return 0.02 * sum(min(ca, cb) for ca in a_costs for cb in b_costs)
+
+
 def _anchors(items: Sequence[_Item], common: frozenset[str] = frozenset()) -> frozenset[str] | None:
     """Pick what every match must contain that is rarest in ordinary text.
 
@@ -260,16 +279,10 @@ def _anchors(items: Sequence[_Item], common: frozenset[str] = frozenset()) -> fr
     """
     best: frozenset[str] | None = None
     best_cost = float("inf")
-
-    def cost_of(token: str) -> float:
-        if token.endswith("*"):
-            return 3 if len(token) > 4 else 15
-        return 20 if token in common else _SHORT_COST.get(len(token), 1)
-
     for i, item in enumerate(items):
         if item.optional or item.gap or item.anchors is None:
             continue
-        cost = sum(cost_of(t) for t in item.anchors)
+        cost = _set_cost(item.anchors, common)
         if cost < best_cost:
             best, best_cost = item.anchors, cost
         nxt = items[i + 1] if i + 1 < len(items) else None
@@ -277,14 +290,16 @@ def _anchors(items: Sequence[_Item], common: frozenset[str] = frozenset()) -> fr
         # head), so the pair is two adjacent tokens of the text: "tat" + "chia" from
         # "tắt (chia sẻ|định vị)", never "tat chia se".
         head = nxt.head if nxt and not (nxt.optional or nxt.gap) else None
-        if item.single and head and not any(b.endswith("*") for b in head):
-            pairs = frozenset(f"{a} {b}" for a in item.anchors for b in head)
-            if len(pairs) <= 64:
-                pair_cost = sum(
-                    min(cost_of(a), cost_of(b)) * 0.02 for a in item.anchors for b in head
-                )
-                if pair_cost < best_cost:
-                    best, best_cost = pairs, pair_cost
+        if (
+            item.single
+            and head
+            and len(item.anchors) * len(head) <= 64
+            and not any(b.endswith("*") for b in head)
+        ):
+            pair_cost = _pair_cost(item.anchors, head, common)
+            if pair_cost < best_cost:
+                best = frozenset(f"{a} {b}" for a in item.anchors for b in head)
+                best_cost = pair_cost
     return best
 
 

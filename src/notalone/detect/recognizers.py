@@ -132,8 +132,9 @@ class PatternIndex:
         # prefixes (``_needle_prefixes``), is exactly that position's set.
         literals = sorted({n for _, p in self._entries for n in p.needles or ()})
         self._needle_re = re.compile(literal_trie(literals)) if literals else None
+        known = set(literals)
         self._needle_prefixes = {
-            n: frozenset(p for p in literals if n.startswith(p)) for n in literals
+            n: frozenset(n[:k] for k in range(1, len(n) + 1) if n[:k] in known) for n in literals
         }
 
     def __len__(self) -> int:
