@@ -210,3 +210,78 @@ def test_a_vietnamese_negator_does_not_negate_english_words() -> None:
     # "k" is "không" in Vietnamese teen code and "ok" in English chat.
     [ev] = [e for e in DET.analyze_text("k send me a pic of u in ur bra").evidence]
     assert ev.tactic == "image_request" and "negation" not in ev.modifiers
+
+
+ADULTS_FLIRTING_EN = {
+    "id": "a1",
+    "messages": [
+        {"from": "m", "text": "what are you wearing right now"},
+        {"from": "w", "text": "haha wouldn't you like to know"},
+        {"from": "m", "text": "you look gorgeous, send me a pic"},
+        {"from": "w", "text": "lol I'm 31 not 19, behave"},
+    ],
+}
+
+
+def test_when_adults_flirt_without_any_sign_of_a_minor_then_it_is_not_a_grooming_alert() -> None:
+    result = _analyze(ADULTS_FLIRTING_EN)
+    assert result["level"] not in HIGH
+
+
+@pytest.mark.parametrize(
+    "cue",
+    ["im 13 lol", "my mom wont let me have snap", "j'ai 14 ans", "je suis en 4ème"],
+)
+def test_when_the_young_person_says_they_are_a_minor_the_same_chat_is_grooming(cue: str) -> None:
+    conv = {
+        "id": "g1",
+        "messages": [
+            ADULTS_FLIRTING_EN["messages"][0],
+            {"from": "w", "text": cue},
+            *ADULTS_FLIRTING_EN["messages"][2:3],
+        ],
+    }
+    result = _analyze(conv)
+    assert result["level"] in HIGH
+    assert result["category"] == "grooming"
+    assert result["first_alert_at"] == 2
+
+
+def test_a_minor_cue_after_the_evidence_raises_the_alert_when_it_arrives() -> None:
+    state = DET.new_conversation("g2")
+    state.add(Message("m", "what are you wearing right now"))
+    before = state.add(Message("m", "you look gorgeous, send me a pic"))
+    assert before.level not in HIGH
+    after = state.add(Message("w", "lol im only 14"))
+    assert after.level in HIGH
+    assert after.category == "grooming"
+    assert after.first_alert_at == 2
+
+
+def test_a_declared_child_is_a_minor_without_any_cue() -> None:
+    result = _analyze(
+        {**ADULTS_FLIRTING_EN, "child": "w", "messages": ADULTS_FLIRTING_EN["messages"][:3]}
+    )
+    assert result["level"] in HIGH
+    assert result["category"] == "grooming"
+
+
+def test_an_official_sender_halves_what_the_words_suggest_unless_a_link_is_not_official() -> None:
+    text = "Tai khoan cua quy khach se bi khoa trong 24h. Vui long cap nhat thong tin tai {link}"
+    genuine = DET.new_conversation().add(
+        Message("Vietcombank", text.format(link="https://vietcombank.com.vn/capnhat"))
+    )
+    spoofed = DET.new_conversation().add(
+        Message("Vietcombank", text.format(link="https://vietcombank-capnhat.top/xacminh"))
+    )
+    assert genuine.evidence
+    assert all("official_source" in e.modifiers for e in genuine.evidence)
+    assert not any("official_source" in e.modifiers for e in spoofed.evidence)
+    assert spoofed.risk > genuine.risk
+    assert spoofed.level in HIGH
+
+
+def test_an_official_brandname_sender_without_links_counts_as_official() -> None:
+    analysis = DET.analyzer.analyze("Ma OTP cua ban la 123456, KHONG cung cap cho bat ky ai", "VCB")
+    assert analysis.official
+    assert not DET.analyzer.analyze("Ma OTP cua ban la 123456", "0912345678").official

@@ -10,7 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from notalone.detect.indicators import Indicator, IndicatorLookup, extract_indicators
+from notalone.detect.indicators import (
+    Indicator,
+    IndicatorLookup,
+    brand_for_sender,
+    extract_indicators,
+)
 from notalone.detect.lexicon import Knowledge
 from notalone.detect.normalize import NormalizedText, normalize
 from notalone.detect.phrases import TOKEN_RE
@@ -59,6 +64,8 @@ class MessageAnalysis:
     indicators: tuple[Indicator, ...]
     folded: str = ""  # the normalised text, for language votes without normalising twice
     warns: bool = False  # the message calls something a scam or warns about one
+    minor: bool = False  # the message says someone in the conversation is under 18
+    official: bool = False  # it comes from an official sender or links only official domains
 
 
 class MessageAnalyzer:
@@ -67,7 +74,8 @@ class MessageAnalyzer:
         self.lookup = lookup  # the scam-indicator registry, when the caller has one
         self._function_words = {lang: p.function_words for lang, p in knowledge.packs.items()}
 
-    def analyze(self, text: str) -> MessageAnalysis:
+    def analyze(self, text: str, sender: str | None = None) -> MessageAnalysis:
+        """``sender``: who sent it, when known (an SMS brandname such as "Vietcombank")."""
         if not text:
             return MessageAnalysis((), ())
         if len(text) > MAX_MESSAGE_CHARS:
@@ -78,23 +86,29 @@ class MessageAnalyzer:
             results.extend(self.knowledge.context_index.analyze(norm))
         hits = _apply_frames(norm, results) if results else []
         indicators = tuple(extract_indicators(text))
+        official = _official_source(indicators, sender)
         if hits:
             hits = _drop_official_links(hits, indicators)
+            if official:
+                hits = _discount(hits, OFFICIAL_FACTOR, "official_source")
         hits.extend(_indicator_hits(indicators))
         if self.lookup is not None and indicators:
             hits = _apply_registry(self.lookup, indicators, hits)
         if hits and _QUOTED.search(text):
             hits = _apply_quotes(text, hits)
         warns = any(r.kind == "frame:warning" for r in results)
-        return MessageAnalysis(tuple(hits), indicators, norm.text, warns)
+        minor = any(r.kind == "frame:minor" for r in results)
+        return MessageAnalysis(tuple(hits), indicators, norm.text, warns, minor, official)
 
     def _analyze_long(self, text: str) -> MessageAnalysis:
         # A huge paste is scanned in overlapping windows so every span stays exact.
         hits: list[Hit] = []
         indicators: list[Indicator] = []
+        parts: list[MessageAnalysis] = []
         step = MAX_MESSAGE_CHARS - 500
         for base in range(0, len(text), step):
             part = self.analyze(text[base : base + MAX_MESSAGE_CHARS])
+            parts.append(part)
             hits.extend(
                 Hit(
                     h.tactic,
@@ -111,7 +125,13 @@ class MessageAnalyzer:
             for ind in part.indicators:
                 if base == 0 or ind.start >= 500:
                     indicators.append(_shift(ind, base))
-        return MessageAnalysis(tuple(hits), tuple(indicators), text[:MAX_MESSAGE_CHARS].lower())
+        return MessageAnalysis(
+            tuple(hits),
+            tuple(indicators),
+            text[:MAX_MESSAGE_CHARS].lower(),
+            warns=any(p.warns for p in parts),
+            minor=any(p.minor for p in parts),
+        )
 
     def language_votes(self, text: str, folded: str) -> dict[str, int]:
         """Evidence for each language: Vietnamese letters, then frequent function words."""
@@ -143,8 +163,8 @@ def _apply_frames(norm: NormalizedText, results: list[RecognizerResult]) -> list
         modifiers: list[str] = []
         for f in frames:
             kind = f.kind[6:]
-            if kind == "condition":
-                continue  # conditions only shape negation, below
+            if kind in ("condition", "minor"):
+                continue  # conditions only shape negation, below; minor cues shape categories
             if kind in _SAME_LANGUAGE_FRAMES and f.language != r.language:
                 continue  # vi "k" (không) must not negate an English hit; "ok" is "k" there
             if kind == "negation":
@@ -189,6 +209,36 @@ def _apply_quotes(text: str, hits: list[Hit]) -> list[Hit]:
             )
         out.append(h)
     return out
+
+
+# A message from an official brandname sender ("Vietcombank", "VIETTEL") or whose links all
+# lead to official domains is most likely genuine: its words weigh half. A brandname can be
+# spoofed (fake base stations send "Vietcombank" SMS), but then the link is a look-alike,
+# and any link that is not official cancels the discount.
+OFFICIAL_FACTOR = 0.5
+_LINK_KINDS = ("url", "domain")
+
+
+def _official_source(indicators: tuple[Indicator, ...], sender: str | None) -> bool:
+    links = [i for i in indicators if i.kind in _LINK_KINDS]
+    if any(not i.attrs.get("official") for i in links):
+        return False
+    return bool(links) or (sender is not None and brand_for_sender(sender) is not None)
+
+
+def _discount(hits: list[Hit], factor: float, why: str) -> list[Hit]:
+    return [
+        Hit(
+            h.tactic,
+            h.start,
+            h.end,
+            h.score * factor,
+            h.recognizer,
+            h.language,
+            (*h.modifiers, why),
+        )
+        for h in hits
+    ]
 
 
 # What the registry's verdict on an indicator found in a message does to the message's evidence.

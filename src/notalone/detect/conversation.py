@@ -95,6 +95,9 @@ class ConversationState:
         self._explainer = explainer
         self.id = conversation_id
         self.child = child
+        # A declared child is the young person the platform protects; otherwise a minor shows
+        # only through a cue in the chat ("im 13", "em học lớp 8").
+        self.minor = child is not None
         self.lang = lang
         self.country = country or knowledge.default_country
         self.speakers: dict[str, SpeakerState] = {}
@@ -107,7 +110,7 @@ class ConversationState:
     def add(self, message: Message) -> Assessment:
         index = self.count
         self.count += 1
-        analysis = self._analyzer.analyze(message.text)
+        analysis = self._analyzer.analyze(message.text, message.sender)
         if self.lang is None and (index < LANGUAGE_SAMPLE or analysis.hits):
             # The language of the verdict: the first messages and every message with evidence.
             votes = self._analyzer.language_votes(message.text[:2000], analysis.folded[:2000])
@@ -129,6 +132,12 @@ class ConversationState:
         speaker = self._speaker(message.sender)
         speaker.messages += 1
         changed = bool(analysis.indicators)
+        if analysis.minor and not self.minor:
+            self.minor = True
+            for other in self.speakers.values():
+                if other.best:
+                    other.risk = score_speaker(other.best, self.knowledge, minor=True)
+            changed = True
         if analysis.warns and not analysis.hits and speaker.last_hit == index - 1:
             # "Is this a scam?" right after pasting a message: what was pasted is shown, not
             # said. The previous message's evidence becomes a quotation in a warning.
@@ -149,7 +158,7 @@ class ConversationState:
                     modifiers,
                 )
                 changed |= self._keep(speaker, ev)
-            speaker.risk = score_speaker(speaker.best, self.knowledge)
+            speaker.risk = score_speaker(speaker.best, self.knowledge, minor=self.minor)
             speaker.last_hit = index
         if self._learned is not None and message.sender != self.child and analysis.folded:
             changed |= self._learn(speaker, analysis.folded, _frame_factor(analysis))
@@ -212,7 +221,7 @@ class ConversationState:
             speaker.best[tactic] = _combined(kept)
         if changed:
             speaker.best = {t: s for t, s in speaker.best.items() if s > 0}
-            speaker.risk = score_speaker(speaker.best, self.knowledge)
+            speaker.risk = score_speaker(speaker.best, self.knowledge, minor=self.minor)
         return changed
 
     @staticmethod

@@ -27,7 +27,19 @@ from notalone.detect.phrases import (
 )
 from notalone.detect.recognizers import Pattern, PatternIndex, PatternRecognizer
 
-FRAME_KINDS = ("warning", "negation", "reported_speech", "news", "benign_context", "condition")
+FRAME_KINDS = (
+    "warning",
+    "negation",
+    "reported_speech",
+    "news",
+    "benign_context",
+    "condition",
+    "minor",  # someone in the conversation says a participant is under 18 ("im 13")
+)
+# Frames looked for in every message; the others only shape hits, so they run only where a
+# tactic was found. Warnings: "is this a scam?" requalifies the message before it. Minor
+# cues: the child's own "im 13" has no tactic in it, yet it decides what the chat is.
+MESSAGE_FRAMES = frozenset({"frame:warning", "frame:minor"})
 TACTIC_TEXT_FIELDS = ("name", "description", "why", "advice")
 
 
@@ -49,6 +61,9 @@ class Rule:
     groups: tuple[frozenset[str], ...]
     risk: float
     min_score: float | None = None  # None: the catalogue's min_score
+    # Only where the conversation shows a minor (a declared child, or a cue such as "im 13"):
+    # image requests and sexual talk between adults are not grooming.
+    needs_minor: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,13 +161,13 @@ def load_knowledge(root: str | None = None) -> Knowledge:
         r
         for p in packs.values()
         for r in (*p.recognizers, *p.frames)
-        if not r.kind.startswith("frame:") or r.kind == "frame:warning"
+        if not r.kind.startswith("frame:") or r.kind in MESSAGE_FRAMES
     )
     context_index = PatternIndex(
         r
         for p in packs.values()
         for r in p.frames
-        if r.kind.startswith("frame:") and r.kind != "frame:warning"
+        if r.kind.startswith("frame:") and r.kind not in MESSAGE_FRAMES
     )
     return Knowledge(
         root=base,
@@ -203,7 +218,14 @@ def _load_categories(
         for rule in spec.get("rules", []):
             groups = tuple(frozenset(str(t) for t in g) for g in rule["groups"])
             floor = rule.get("min_score")
-            rules.append(Rule(groups, float(rule["risk"]), None if floor is None else float(floor)))
+            rules.append(
+                Rule(
+                    groups,
+                    float(rule["risk"]),
+                    None if floor is None else float(floor),
+                    bool(rule.get("needs_minor", False)),
+                )
+            )
         for t in [*weights, *(t for r in rules for g in r.groups for t in g)]:
             if t not in tactics:
                 raise KnowledgeError(f"{path}: category {cid!r} names unknown tactic {t!r}")

@@ -28,8 +28,11 @@ def noisy_or(values: list[float]) -> float:
     return 1.0 - miss
 
 
-def score_speaker(best: Mapping[str, float], knowledge: Knowledge) -> SpeakerRisk:
-    """``best`` maps a tactic to the best (frame-adjusted) score this speaker showed."""
+def score_speaker(
+    best: Mapping[str, float], knowledge: Knowledge, *, minor: bool = True
+) -> SpeakerRisk:
+    """``best`` maps a tactic to the best (frame-adjusted) score this speaker showed;
+    ``minor`` says whether the conversation shows a minor (rules may need one)."""
     if not best:
         return SpeakerRisk(0.0, None, None)
     tactics = knowledge.tactics
@@ -38,6 +41,8 @@ def score_speaker(best: Mapping[str, float], knowledge: Knowledge) -> SpeakerRis
     rule_risk, rule_category, rule_name = 0.0, None, None
     for cid, cat in knowledge.categories.items():
         for n, rule in enumerate(cat.rules):
+            if rule.needs_minor and not minor:
+                continue
             need = floor if rule.min_score is None else rule.min_score
             group_best = []
             for group in rule.groups:
