@@ -66,3 +66,14 @@ def test_hash_is_any_number_and_regex_syntax_is_refused() -> None:
     assert re.search(compiled.regex, normalize("u have 24 hours").text)
     with pytest.raises(PhraseError, match="regex syntax"):
         COMPILER.compile(r"you have \d+ hours")
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [("chuyển 500k ngay", True), ("chuyển 3tr ngay", True), ("chuyển 1.500 ngay", True),
+     ("chuyển 12hours ngay", False), ("chuyển tiền ngay", False)],
+)  # fmt: skip
+def test_a_number_may_carry_a_short_unit(text: str, match: bool) -> None:
+    compiled = COMPILER.compile("chuyển # ngay")
+    folded = normalize(text).text
+    assert (re.search(compiled.regex, folded) is not None) == match

@@ -153,7 +153,8 @@ class PhraseCompiler:
                 f"{tok!r} in phrase {phrase!r} is regex syntax: write a 'regex:' entry"
             )
         if tok == "#":
-            return _Item(r"\d+(?:[.,]\d+)*", None)  # any number: "24", "1.500"
+            # any number: "24", "1.500", and one glued to a short unit: "500k", "3tr", "12h"
+            return _Item(r"\d+(?:[.,]\d+)*(?:[^\W\d_]{1,3}(?![^\W_]))?", None)
         if tok in ("...", "...."):
             n = 3 if tok == "..." else 6
             return _Item(f"(?:{SEP}{WORD}){{0,{n}}}", None, gap=True)
