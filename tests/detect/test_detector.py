@@ -285,3 +285,23 @@ def test_an_official_brandname_sender_without_links_counts_as_official() -> None
     analysis = DET.analyzer.analyze("Ma OTP cua ban la 123456, KHONG cung cap cho bat ky ai", "VCB")
     assert analysis.official
     assert not DET.analyzer.analyze("Ma OTP cua ban la 123456", "0912345678").official
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tin nhắn bảo cập nhật tại vietcombank-hotro.net, có phải của ngân hàng không ạ?",
+        "I got a text with royalmail-redelivery.com is this real?",
+        "est-ce que c'est une arnaque ? ameli-remboursement.fr-info.com",
+    ],
+)
+def test_asking_whether_a_look_alike_link_is_genuine_is_not_an_attack(text: str) -> None:
+    result = DET.new_conversation().add(Message("x", text))
+    assert result.level not in HIGH
+    assert any("doubt" in e.modifiers for e in result.evidence)
+
+
+def test_a_scam_that_borrows_a_warning_word_still_alerts() -> None:
+    text = "Vietcombank canh bao: tai khoan co dau hieu lua dao, xac minh tai vcb-xacminh.top"
+    result = DET.new_conversation().add(Message("x", text))
+    assert result.level in HIGH

@@ -30,6 +30,9 @@ FRAME_FACTORS = {
     "negation": 0.2,
     "benign_context": 0.4,
     "quoted": 0.35,
+    # "is this real?": whoever asks whether a message is genuine is not the one sending it. A
+    # scammer may borrow a warning ("to protect you from fraud, verify at ..."), never a doubt.
+    "doubt": 0.25,
 }
 # A passage in quotation marks of at least this many words is someone else's words being
 # shown ("I got this SMS: '...'", a teacher reading out a scam script), not the speaker's order.
@@ -92,11 +95,14 @@ class MessageAnalyzer:
             if official:
                 hits = _discount(hits, OFFICIAL_FACTOR, "official_source")
         hits.extend(_indicator_hits(indicators))
+        doubt = any(r.kind == "frame:doubt" for r in results)
+        if doubt and hits:
+            hits = _discount(hits, FRAME_FACTORS["doubt"], "doubt")
         if self.lookup is not None and indicators:
             hits = _apply_registry(self.lookup, indicators, hits)
         if hits and _QUOTED.search(text):
             hits = _apply_quotes(text, hits)
-        warns = any(r.kind == "frame:warning" for r in results)
+        warns = doubt or any(r.kind == "frame:warning" for r in results)
         minor = any(r.kind == "frame:minor" for r in results)
         return MessageAnalysis(tuple(hits), indicators, norm.text, warns, minor, official)
 
@@ -163,8 +169,10 @@ def _apply_frames(norm: NormalizedText, results: list[RecognizerResult]) -> list
         modifiers: list[str] = []
         for f in frames:
             kind = f.kind[6:]
-            if kind in ("condition", "minor"):
-                continue  # conditions only shape negation, below; minor cues shape categories
+            if kind in ("condition", "minor", "doubt"):
+                # conditions only shape negation, below; minor cues shape categories; doubt
+                # weighs on the whole message, links included (see analyze)
+                continue
             if kind in _SAME_LANGUAGE_FRAMES and f.language != r.language:
                 continue  # vi "k" (không) must not negate an English hit; "ok" is "k" there
             if kind == "negation":

@@ -35,11 +35,12 @@ FRAME_KINDS = (
     "benign_context",
     "condition",
     "minor",  # someone in the conversation says a participant is under 18 ("im 13")
+    "doubt",  # the speaker asks whether something is genuine ("is this real?")
 )
 # Frames looked for in every message; the others only shape hits, so they run only where a
 # tactic was found. Warnings: "is this a scam?" requalifies the message before it. Minor
 # cues: the child's own "im 13" has no tactic in it, yet it decides what the chat is.
-MESSAGE_FRAMES = frozenset({"frame:warning", "frame:minor"})
+MESSAGE_FRAMES = frozenset({"frame:warning", "frame:minor", "frame:doubt"})
 TACTIC_TEXT_FIELDS = ("name", "description", "why", "advice")
 
 
