@@ -7,13 +7,20 @@ from __future__ import annotations
 import random
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notalone.detect.lexicon import load_knowledge
 from notalone.detect.normalize import normalize
-from notalone.detect.phrases import literal_trie
-from notalone.detect.recognizers import RecognizerResult, find_all
+from notalone.detect.phrases import PhraseCompiler, literal_trie
+from notalone.detect.recognizers import (
+    Pattern,
+    PatternIndex,
+    PatternRecognizer,
+    RecognizerResult,
+    find_all,
+)
 
 KNOWLEDGE = load_knowledge()
 RECOGNIZERS = KNOWLEDGE.recognizers()
@@ -83,3 +90,40 @@ def test_a_literal_trie_matches_the_longest_literal_at_each_position(
             assert m is not None and m.group() == max(here, key=len)
         else:
             assert m is None
+
+
+def _index_of(*phrases: str) -> PatternIndex:
+    compiler = PhraseCompiler({"không": ["ko", "k", "hông"]}, {})
+    patterns = []
+    for i, phrase in enumerate(phrases):
+        c = compiler.compile(phrase)
+        patterns.append(
+            Pattern(
+                c.regex, c.anchors, 0.7, phrase, i, first=c.first, needs=c.needs, accents=c.accents
+            )
+        )
+    return PatternIndex([PatternRecognizer("vi.test.v1", "money_demand", "vi", patterns)])
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("anh có khoản nợ xấu phải trả", True),
+        ("anh co khoan no xau phai tra", True),  # typed without accents: could be either
+        ("cái áo đó nó xấu lắm", False),  # accents say it is another word
+        ("cái áo đó NÓ XẤU lắm", False),
+        ("khoản nợ xâú", True),  # tone mark placed on another letter: the same word
+        ("thì họ bảo vậy", False),
+        ("tìm người thi hộ", True),
+        ("thi hộ không? thì họ nói", True),  # one agreeing occurrence is enough
+    ],
+)
+def test_a_word_written_with_other_accents_is_another_word(text: str, found: bool) -> None:
+    index = _index_of("nợ xấu", "thi hộ")
+    assert bool(index.analyze(normalize(text))) == found
+
+
+def test_words_in_alternatives_and_gaps_are_not_held_to_accents() -> None:
+    index = _index_of("gửi ... (ảnh|hình) ... (tắm|tấm) đi")
+    assert index.analyze(normalize("gửi anh vài tấm hình tấm đi"))
+    assert index.analyze(normalize("gửi anh tấm ảnh tắm đi"))

@@ -323,13 +323,13 @@ def _compile_patterns(
                 source = str(entry["phrase"])
                 compiled = compiler.compile(source)
                 regex, anchors, first = compiled.regex, compiled.anchors, compiled.first
-                needs = compiled.needs
+                needs, accents = compiled.needs, compiled.accents
                 vocabulary.update(t for t in re.findall(r"[a-z0-9]+", fold(source)))
             else:
                 source = str(entry["regex"])
                 # A regex's anchors are its leading words, so they also say where a match starts.
                 anchors = regex_anchors(source)
-                regex, first, needs = source, anchors, ()
+                regex, first, needs, accents = source, anchors, (), ()
             requires = regex_requirements(regex) if anchors is None else frozenset()
             if anchors is None:
                 literals: tuple[str, ...] = regex_needles(regex) or leading_needles(regex)
@@ -343,7 +343,7 @@ def _compile_patterns(
             if "regex" in entry:
                 re.compile(regex)  # hand-written: validate now; generated phrases are safe
             patterns.append(
-                Pattern(regex, anchors, score, source, i, requires, first, needles, needs)
+                Pattern(regex, anchors, score, source, i, requires, first, needles, needs, accents)
             )
         except (PhraseError, re.error) as exc:
             raise KnowledgeError(f"{path}: pattern #{i}: {exc}") from exc

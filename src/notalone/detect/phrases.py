@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,10 @@ class Compiled:
     # Every match holds a token (or bigram "a b") of each of these sets: a message lacking one
     # cannot match, so the regex need not run (anchors pick ONE set to index by; these check all).
     needs: tuple[frozenset[str], ...] = ()
+    # For each required word the phrase writes with accents: its folded spellings -> the
+    # accents each may carry. A text that writes it with other accents is another word
+    # ("nợ" is not "nó", "thi hộ" is not "thì họ").
+    accents: tuple[Mapping[str, frozenset[str]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +49,54 @@ class _Item:
     gap: bool = False
     single: bool = False  # every spelling is exactly one token (it can open an anchor bigram)
     head: frozenset[str] | None = None  # tokens a match of this element starts with
+    # (folded word, accent marks) of each spelling, on plain words only (not groups or classes)
+    accents: frozenset[tuple[str, str]] = frozenset()
 
 
 def fold(text: str) -> str:
     return normalize(text).text
+
+
+def accent_marks(word: str) -> str:
+    """The accents a word carries, whatever their order or placement ("hoà" and "hòa" agree):
+    its combining marks sorted, plus "đ"."""
+    low = word.lower()
+    marks = [ch for ch in unicodedata.normalize("NFD", low) if "\u0300" <= ch <= "\u036f"]
+    if "đ" in low:
+        marks.append("đ")
+    return "".join(sorted(marks))
+
+
+def _accent_pairs(spellings: Iterable[str]) -> frozenset[tuple[str, str]]:
+    pairs = set()
+    for spelling in spellings:
+        words = _word_tokens(spelling)
+        if len(words) == 1:
+            pairs.add((words[0], accent_marks(spelling)))
+    return frozenset(pairs)
+
+
+def _accent_map(pairs: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]] | None:
+    """Only words some spelling writes with accents are checked (a phrase written without
+    accents says nothing about them)."""
+    allowed: dict[str, set[str]] = {}
+    for word, marks in pairs:
+        allowed.setdefault(word, set()).add(marks)
+    out = {w: frozenset(m) for w, m in allowed.items() if any(m)}
+    return out or None
+
+
+def _required_accents(items: Iterable[_Item]) -> tuple[Mapping[str, frozenset[str]], ...]:
+    """Accents of the phrase's required plain words. Only they are sure to be in a match where
+    the phrase puts them; a word inside an alternative, an optional part or a class may not
+    be what matched (and a gap may hold its look-alike)."""
+    out = []
+    for item in items:
+        if not (item.optional or item.gap):
+            allowed = _accent_map(item.accents)
+            if allowed:
+                out.append(allowed)
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -64,6 +113,7 @@ class PhraseCompiler:
     ) -> None:
         self._common = common  # frequent words make poor anchors
         self._variants = {fold(k): [fold(v) for v in vs] for k, vs in variants.items()}
+        self._written = {fold(k): [k, *vs] for k, vs in variants.items()}  # with accents
         self._class_src = dict(classes)
         self._class_cache: dict[str, _Item] = {}
         self._atom_cache: dict[str, _Item] = {}
@@ -85,6 +135,7 @@ class PhraseCompiler:
             _anchors(items, self._common),
             _head(items),
             _needs(items),
+            _required_accents(items),
         )
 
     # --- parsing -----------------------------------------------------------------------------
@@ -187,7 +238,10 @@ class PhraseCompiler:
             return _Item(f"(?:{regex})[^\\W_]*", prefixes, optional)
         anchors = frozenset((_word_tokens(s) or [s])[0] for s in spellings)
         single = all(len(_word_tokens(s)) == 1 for s in spellings)
-        return _Item(f"(?:{regex})", anchors, optional, single=single, head=anchors)
+        accents = _accent_pairs([tok, *self._written.get(word, ())])
+        return _Item(
+            f"(?:{regex})", anchors, optional, single=single, head=anchors, accents=accents
+        )
 
     def _class(self, name: str, phrase: str) -> _Item:
         if name in self._class_cache:

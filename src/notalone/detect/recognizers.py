@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
 from notalone.detect.normalize import NormalizedText
-from notalone.detect.phrases import DIGIT, TOKEN_RE, at_word_start, literal_trie
+from notalone.detect.phrases import (
+    DIGIT,
+    TOKEN_RE,
+    accent_marks,
+    at_word_start,
+    fold,
+    literal_trie,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +59,7 @@ class Pattern:
     first: frozenset[str] | None = None  # a match starts at one of these tokens: try only there
     needles: tuple[str, ...] | None = None  # a match contains one of these literal strings
     needs: tuple[frozenset[str], ...] = ()  # a match holds a token of each set (see phrases)
+    accents: tuple[Mapping[str, frozenset[str]], ...] = ()  # accents its words may carry
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -217,6 +226,8 @@ class PatternIndex:
                 spans = match_at(pattern.regex, folded, positions, pattern.first)
             else:
                 spans = find_all(pattern.regex, folded)
+            if spans and pattern.accents and not text.original.isascii():
+                spans = [s for s in spans if accents_agree(text, s, pattern.accents)]
             for start, end in spans:
                 results.append(
                     RecognizerResult(
@@ -224,6 +235,36 @@ class PatternIndex:
                     )
                 )
         return results
+
+
+def accents_agree(
+    text: NormalizedText,
+    span: tuple[int, int],
+    accents: tuple[Mapping[str, frozenset[str]], ...],
+) -> bool:
+    """False when the writer uses accents and writes a required word of the phrase with other
+    ones ("nó xấu" is not "nợ xấu", "thì họ" is not "thi hộ"). A word typed without accents
+    says nothing; a required word is fine if one of its occurrences in the match agrees (a
+    gap may hold a look-alike: "gửi ảnh cho anh")."""
+    start, end = text.to_original(*span)
+    written = [
+        (word, word.isascii())
+        for word in TOKEN_RE.findall(unicodedata.normalize("NFC", text.original[start:end]))
+    ]
+    folded = [word.lower() if plain else fold(word) for word, plain in written]
+    for allowed in accents:
+        seen = agreed = False
+        for (word, plain), key in zip(written, folded, strict=True):
+            marks = allowed.get(key)
+            if marks is None:
+                continue
+            seen = True
+            if plain or accent_marks(word) in marks:
+                agreed = True
+                break
+        if seen and not agreed:
+            return False
+    return True
 
 
 def find_all(regex: re.Pattern[str], text: str) -> list[tuple[int, int]]:
