@@ -37,7 +37,7 @@ PLATFORM_WORD = re.compile(
 )
 AT_HANDLE = re.compile(r"(?<![\w.@])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,62}[A-Za-z0-9_])?)")
 _KEY = re.compile(r"([a-z]+):(@[a-z0-9_.]{1,64}|id:\d{1,20}|\+?\d{3,17})")
-_NAME = re.compile(r"[A-Za-z0-9_.]{1,64}")
+_NAME = re.compile(r"(?=[.]*[A-Za-z0-9_])[A-Za-z0-9_.]{1,64}")  # not dots alone
 
 
 def platform_of(word: str) -> str | None:

@@ -146,8 +146,13 @@ def _match_name(compact: str, tokens: list[str], kw: str, stripped: str) -> bool
     return stripped == kw or any(_strip_extras(t) == kw for t in tokens if len(t) > len(kw))
 
 
+_Index = tuple[dict[str, int], tuple[tuple[int, str], ...], dict[str, tuple[tuple[int, str], ...]]]
+"""First position of each name, the (position, name) pairs of names of 6+ letters, and those
+pairs by their first six letters."""
+
+
 @functools.cache
-def _keyword_index(column: int) -> tuple[dict[str, int], tuple[tuple[int, str], ...]]:
+def _keyword_index(column: int) -> _Index:
     """For the names (column 0) or their skeletons (column 1) of ``_keywords()``: the first
     position of each name, and the (position, name) pairs of names long enough to be matched
     inside a longer label. Pass 2 only uses skeletons of 3+ letters."""
@@ -160,17 +165,17 @@ def _keyword_index(column: int) -> tuple[dict[str, int], tuple[tuple[int, str], 
         first.setdefault(name, n)
         if len(name) >= 6:
             long_names.append((n, name))
-    return first, tuple(long_names)
+    return first, tuple(long_names), _by_prefix(tuple(long_names))
 
 
 def _first_match(
-    index: tuple[dict[str, int], tuple[tuple[int, str], ...]],
+    index: _Index,
     forms: list[tuple[str, list[str], str]],
 ) -> int | None:
     """The first position in ``_keywords()`` whose name ``_match_name`` accepts for one of
     ``forms`` ((compact, tokens, stripped)): the same answer as trying every name in order,
     with dictionary lookups instead of one call per name."""
-    first, long_names = index
+    first, _, by_prefix = index
     best: int | None = None
 
     def consider(n: int | None) -> None:
@@ -186,17 +191,57 @@ def _first_match(
             if len(token) > len(core):
                 consider(first.get(core))
         consider(first.get(stripped))
-        for n, name in long_names:  # kw inside the compact label (6+ letters)
-            if best is not None and n >= best:
-                break
-            if name in compact:
-                consider(n)
-                break
+        consider(_first_inside(by_prefix, compact))  # kw inside the compact label
     return best
+
+
+_PREFIX = 6
+"""Names matched inside a longer label have at least this many letters."""
+
+
+def _by_prefix(long_names: tuple[tuple[int, str], ...]) -> dict[str, tuple[tuple[int, str], ...]]:
+    """The ``(position, name)`` pairs of names of 6+ letters by their first six letters."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for n, name in long_names:
+        out.setdefault(name[:_PREFIX], []).append((n, name))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _first_inside(by_prefix: dict[str, tuple[tuple[int, str], ...]], compact: str) -> int | None:
+    """The smallest position of a name of 6+ letters found inside ``compact``: only names
+    whose first six letters occur in ``compact`` are compared (one dictionary probe per
+    offset instead of a substring search per name)."""
+    best: int | None = None
+    for i in range(len(compact) - _PREFIX + 1):
+        for n, name in by_prefix.get(compact[i : i + _PREFIX], ()):
+            if (best is None or n < best) and compact.startswith(name, i):
+                best = n
+    return best
+
+
+def _first_inside_by_scan(long_names: tuple[tuple[int, str], ...], compact: str) -> int | None:
+    """:func:`_first_inside` the plain way: every name in order (the tests' reference)."""
+    for n, name in long_names:
+        if name in compact:
+            return n
+    return None
 
 
 def _deletions(word: str, depth: int = 2) -> set[str]:
     """``word`` with up to ``depth`` letters deleted (the symmetric-delete neighbourhood)."""
+    if depth == 2:  # the case every look-up takes: each pair of positions once, not twice
+        n = len(word)
+        out = {word}
+        out.update([word[:i] + word[i + 1 :] for i in range(n)])
+        out.update(
+            [word[:i] + word[i + 1 : j] + word[j + 1 :] for i in range(n) for j in range(i + 1, n)]
+        )
+        return out
+    return _deletions_by_level(word, depth)
+
+
+def _deletions_by_level(word: str, depth: int) -> set[str]:
+    """:func:`_deletions` one level at a time (any depth; the reference the tests compare)."""
     out = {word}
     frontier = {word}
     for _ in range(depth):
