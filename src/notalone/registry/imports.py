@@ -30,7 +30,7 @@ from .service import REPORT_CATEGORIES, WEIGHT_IMPORT, key_of, static_facts
 FORMATS: Final = ("urls", "csv", "stix")
 MAX_LINE_BYTES: Final = 64 * 1024
 MAX_STIX_BYTES: Final = 256 * 1024 * 1024
-BATCH: Final = 5_000
+BATCH: Final = 20_000
 CHUNK_LINES: Final = 5_000
 KEPT_ERRORS: Final = 1_000
 SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,39}")
@@ -271,7 +271,8 @@ _COLUMNS = "kind, normalized, status, reporters, weight, categories, sources, fi
 
 class _Writer:
     """Buffers records and upserts them in batches at the driver level: ``executemany`` on
-    SQLite, ``COPY`` into a temporary table and one ``INSERT ... SELECT`` on PostgreSQL."""
+    SQLite, ``COPY`` into a temporary table and one ``INSERT ... SELECT`` on PostgreSQL (with
+    ``synchronous_commit`` off for that transaction)."""
 
     def __init__(self, session: Session, source: str, summary: ImportSummary, batch: int) -> None:
         self.session = session
@@ -311,6 +312,11 @@ class _Writer:
         assert dbapi is not None
         if self.dialect == "postgresql":
             with dbapi.cursor() as cur:
+                # This batch's commit does not wait for the WAL flush (no risk of corruption:
+                # after a crash the last batches may be missing, and re-running the import
+                # adds them; an import source counts once per indicator anyway). On a busy
+                # disk this more than halves the import time.
+                cur.execute("SET LOCAL synchronous_commit = off")
                 cur.execute(
                     "CREATE TEMP TABLE IF NOT EXISTS _indicator_import"
                     " (kind text, normalized text, categories text)"

@@ -8,7 +8,11 @@ detector and the imports use too.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import os
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple
@@ -126,6 +130,25 @@ def _handle_name(normalized: str) -> str | None:
 
 def static_facts(kind: str, normalized: str) -> tuple[str | None, list[Warning_]]:
     """(official brand or service when the value is an official one, look-alike warnings)."""
+    if len(normalized) > _STATIC_CACHE_MAX_CHARS:
+        return _static_facts(kind, normalized)
+    official, warnings = _static_facts_cached(kind, normalized)
+    return official, list(warnings)
+
+
+_STATIC_CACHE_MAX_CHARS: Final = 256
+
+
+@functools.lru_cache(maxsize=65_536)
+def _static_facts_cached(kind: str, normalized: str) -> tuple[str | None, tuple[Warning_, ...]]:
+    """:func:`_static_facts` of short keys, memoised: the answer depends on the bundled data
+    files only (brands, shorteners, emergency numbers), never on the database, so it cannot go
+    stale; at most 65,536 keys of at most 256 characters are kept (about 40 MB at worst)."""
+    official, warnings = _static_facts(kind, normalized)
+    return official, tuple(warnings)
+
+
+def _static_facts(kind: str, normalized: str) -> tuple[str | None, list[Warning_]]:
     warnings: list[Warning_] = []
     if kind == "phone":
         service = emergency_numbers().get(normalized)
@@ -683,12 +706,19 @@ def _utc(value: Any) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+def _row_of(found: Any) -> _FastRow | None:
+    if found is None:
+        return None
+    status, reporters, weight, categories, first, last, disputed = found
+    return _FastRow(status, reporters, weight, categories, _utc(first), _utc(last), bool(disputed))
+
+
 def fast_lookup(
     bind: Engine | Connection, kind: str, normalized: str, *, lang: str = "vi"
 ) -> Answer:
     """:func:`lookup` at the driver level: one pooled DBAPI connection, one prepared query, no
-    ORM or statement compilation (the single-lookup API answers thousands of these a second).
-    ``bind`` is the engine, or a connection (tests: the one holding their transaction)."""
+    ORM or statement compilation. ``bind`` is the engine, or a connection (tests: the one
+    holding their transaction). The API's hot path uses a :class:`LookupReader` instead."""
     dialect = bind.dialect.name
     sql = _FAST_SQL.format(p="?" if dialect == "sqlite" else "%s")
     if isinstance(bind, Connection):
@@ -707,10 +737,78 @@ def fast_lookup(
     finally:
         if raw is not None:
             raw.close()
-    row = None
-    if found is not None:
-        status, reporters, weight, categories, first, last, disputed = found
-        row = _FastRow(
-            status, reporters, weight, categories, _utc(first), _utc(last), bool(disputed)
-        )
-    return make_answer(kind, normalized, row, lang=lang)
+    return make_answer(kind, normalized, _row_of(found), lang=lang)
+
+
+class LookupReader:
+    """Single lookups on a connection of their own, one per thread, in autocommit mode.
+
+    A pooled checkout costs a ``SELECT 1`` (``pool_pre_ping``) and a rollback on return: on
+    PostgreSQL three round trips for one indexed read. This reader keeps one DBAPI connection
+    per thread, outside the pool, in autocommit mode (each read sees every committed report
+    and moderation decision at once: nothing is cached) with the statement prepared by the
+    driver, so a lookup is one round trip. A connection that fails is dropped and the read
+    retried once on a fresh one (a restarted database); :meth:`close` closes them all.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._engine = engine
+        self._sql = _FAST_SQL.format(p="?" if engine.dialect.name == "sqlite" else "%s")
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open: list[Any] = []
+        self._pid = os.getpid()
+
+    def _connect(self) -> Any:
+        raw = self._engine.raw_connection()
+        dbapi: Any = raw.driver_connection
+        raw.detach()  # ours for good: the pool neither resets nor pings it
+        if self._engine.dialect.name == "postgresql":
+            dbapi.autocommit = True
+        else:  # SQLite: the engine's connect hook already put the driver in autocommit
+            dbapi.isolation_level = None
+        with self._lock:
+            self._open.append(dbapi)
+        self._local.pid = os.getpid()
+        self._local.conn = dbapi
+        return dbapi
+
+    def _drop(self, dbapi: Any) -> None:
+        self._local.conn = None
+        with self._lock:
+            if dbapi in self._open:
+                self._open.remove(dbapi)
+        with contextlib.suppress(Exception):
+            dbapi.close()
+
+    def _query(self, kind: str, normalized: str) -> Any:
+        dbapi = getattr(self._local, "conn", None)
+        if dbapi is None or self._local.pid != os.getpid():  # never share one across a fork
+            dbapi = self._connect()
+        for attempt in (1, 2):
+            try:
+                cursor = dbapi.cursor()
+                try:
+                    cursor.execute(self._sql, (kind, normalized))
+                    return cursor.fetchone()
+                finally:
+                    cursor.close()
+            except Exception:
+                self._drop(dbapi)
+                if attempt == 2:
+                    raise
+                dbapi = self._connect()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def lookup(self, kind: str, normalized: str, *, lang: str = "vi") -> Answer:
+        return make_answer(kind, normalized, _row_of(self._query(kind, normalized)), lang=lang)
+
+    def close(self) -> None:
+        with self._lock:
+            conns, self._open = self._open, []
+        if os.getpid() != self._pid:
+            return
+        for dbapi in conns:
+            with contextlib.suppress(Exception):
+                dbapi.close()

@@ -99,6 +99,9 @@ def create_app(
             yield
         finally:
             await services.limiter.close()
+            reader = getattr(_app.state, "indicator_reader", None)
+            if reader is not None:  # the registry's lookup connections (LookupFastPath)
+                reader.close()
             if owns_engine:
                 services.engine.dispose()
 
@@ -113,8 +116,15 @@ def create_app(
     app.state.services = services
     app.state.templates = web.make_templates()
     install_problem_handlers(app)
-    for name in dict.fromkeys((*BUILTIN_EXTENSIONS, *settings.extensions, *extensions)):
+    names = dict.fromkeys((*BUILTIN_EXTENSIONS, *settings.extensions, *extensions))
+    for name in names:
         install_extension(app, name)
+    if "notalone.server.routes.indicators" in names:
+        # Anonymous single lookups of the scam-indicator registry skip FastAPI's routing and
+        # validation (thousands a second); innermost, so still timed, counted and logged.
+        from notalone.server.routes.indicators import LookupFastPath
+
+        app.add_middleware(LookupFastPath)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware, metrics=services.metrics)
     return app

@@ -8,14 +8,18 @@ admins. Answers never carry who reported.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from typing import Annotated, Any, Literal
+import functools
+import urllib.parse
+from typing import Annotated, Any, Literal, get_args
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Send
+from starlette.types import Scope as ASGIScope
 
 from notalone.detect.indicators import IndicatorError, extract_indicators
 from notalone.registry import service as reg
@@ -32,7 +36,7 @@ from notalone.server.deps import (
 )
 from notalone.server.models import Role
 from notalone.server.pagination import paginate
-from notalone.server.problems import ProblemError
+from notalone.server.problems import ProblemError, problem_response
 from notalone.server.routes.common import problems
 from notalone.server.schemas import Page
 from notalone.server.security import keyed_hash
@@ -272,12 +276,59 @@ Limited = Depends(_limited)
 # --- lookups -------------------------------------------------------------------------------
 
 
-def _lookup_one(services: Services, kind: str, normalized: str, lang: str) -> Response:
+_KEY_CACHE_MAX_CHARS = 256
+
+
+@functools.lru_cache(maxsize=65_536)
+def _cached_key(value: str, kind: str | None) -> tuple[str, str] | str:
+    """``reg.key_of`` of a short value, or the reason it is refused, memoised: normalising
+    depends on the value and the bundled data files only, never on the database, so a cached
+    key cannot go stale (at most 65,536 values of at most 256 characters, a few MB)."""
+    try:
+        return reg.key_of(value, kind)
+    except IndicatorError as exc:
+        return str(exc)
+
+
+def _key_or_reason(value: str, kind: str | None) -> tuple[str, str] | str:
+    if len(value) > _KEY_CACHE_MAX_CHARS:
+        try:
+            return reg.key_of(value, kind)
+        except IndicatorError as exc:
+            return str(exc)
+    return _cached_key(value, kind)
+
+
+def _reader(request_app: Any, services: Services) -> Any:
+    """What answers single lookups: the connection holding a test's transaction when the
+    session factory is bound to one, else the app's :class:`reg.LookupReader`."""
     bind = services.session_factory.kw.get("bind") or services.engine
-    answer = reg.fast_lookup(bind, kind, normalized, lang=lang)
+    if isinstance(bind, Connection):
+        return bind
+    reader: reg.LookupReader | None = getattr(request_app.state, "indicator_reader", None)
+    if reader is None or reader.engine is not bind:
+        if reader is not None:
+            reader.close()
+        reader = reg.LookupReader(bind)
+        request_app.state.indicator_reader = reader
+    return reader
+
+
+def _answer_body(request_app: Any, services: Services, kind: str, normalized: str,
+                 lang: str) -> bytes:  # fmt: skip
+    reader = _reader(request_app, services)
+    if isinstance(reader, Connection):
+        answer = reg.fast_lookup(reader, kind, normalized, lang=lang)
+    else:
+        answer = reader.lookup(kind, normalized, lang=lang)
     # the answer's shape is AnswerOut by construction: serialise it once, without validation
-    body = json.dumps(answer.to_dict(), ensure_ascii=False, separators=(",", ":"))
-    return Response(body.encode(), media_type="application/json")
+    return orjson.dumps(answer.to_dict())
+
+
+def _lookup_one(request: Request, services: Services, kind: str, normalized: str,
+                lang: str) -> Response:  # fmt: skip
+    body = _answer_body(request.app, services, kind, normalized, lang)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/lookup", response_model=AnswerOut, responses=problems(401, 403, 422, 429))
@@ -291,32 +342,42 @@ async def lookup(
     or wallet: status, independent reporters, first/last seen, categories, look-alike
     warnings and advice. Never who reported."""
     services, _ = await _admit(request)
-    k, n = _key(value, kind)
+    found = _key_or_reason(value, kind)
+    if isinstance(found, str):
+        raise _invalid(found)
     # a single indexed read: cheaper on the event loop than a trip to the thread pool
-    return _lookup_one(services, k, n, lang)
+    return _lookup_one(request, services, found[0], found[1], lang)
 
 
-def _batch(services: Services, body: BatchLookupIn) -> BatchLookupOut:
+def _batch_items(services: Services, body: BatchLookupIn) -> list[dict[str, Any]]:
+    """The batch answer's items, as plain dicts in ``BatchItemOut``'s field order (the
+    answers are ``AnswerOut``-shaped by construction: 1,000 model validations saved)."""
     keys: list[tuple[str, str]] = []
     slots: list[tuple[int, str, str | None]] = []
     for index, item in enumerate(body.values):
         value, kind = (item, None) if isinstance(item, str) else (item.value, item.kind)
-        try:
-            keys.append(reg.key_of(value, kind))
+        found = _key_or_reason(value, kind)
+        if isinstance(found, str):
+            slots.append((index, value, found))
+        else:
+            keys.append(found)
             slots.append((index, value, None))
-        except IndicatorError as exc:
-            slots.append((index, value, str(exc)))
     with services.session_factory() as session:
         answers = iter(reg.lookup_many(session, keys, lang=body.lang))
-    results = [
-        BatchItemOut(index=i, value=v, error=err)
+    return [
+        {"index": i, "value": v, "result": None, "error": err}
         if err is not None
-        else BatchItemOut(
-            index=i, value=v, result=AnswerOut.model_validate(next(answers).to_dict())
-        )
+        else {"index": i, "value": v, "result": next(answers).to_dict(), "error": None}
         for i, v, err in slots
     ]
-    return BatchLookupOut(results=results)
+
+
+def _batch(services: Services, body: BatchLookupIn) -> bytes:
+    items = _batch_items(services, body)
+    try:
+        return orjson.dumps({"results": items})
+    except TypeError:  # not expected (JSON bodies hold no lone surrogates): the model's way
+        return BatchLookupOut.model_validate({"results": items}).model_dump_json().encode()
 
 
 @router.post(
@@ -327,7 +388,8 @@ async def lookup_batch(body: BatchLookupIn, request: Request) -> Response:
     be read gets an ``error`` with the reason; the others are answered. The call counts once
     against the rate limit per 100 values."""
     services, _ = await _admit(request, cost=max(1, len(body.values) // 100))
-    return _json(await run_in_threadpool(_batch, services, body))
+    content = await run_in_threadpool(_batch, services, body)
+    return Response(content, media_type="application/json")
 
 
 def _extract(services: Services, body: ExtractIn) -> ExtractOut:
@@ -583,3 +645,104 @@ def get_indicator(
         history=[StatusChangeOut.model_validate(h) for h in d.history],
         disputes=[DisputeDetailOut.model_validate(x) for x in d.disputes],
     )
+
+
+# --- the lean path of single lookups -------------------------------------------------------
+
+LOOKUP_PATH = "/api/v1/indicators/lookup"
+_KINDS = frozenset(get_args(Kind))
+_LANGS = frozenset(get_args(Lang))
+_JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+def _lean_params(query_string: bytes) -> tuple[str, str | None, str] | None:
+    """``(value, kind, lang)`` of a lookup's query string when FastAPI would accept it as
+    is (same parsing as Starlette: latin-1, ``parse_qsl``, the last of repeated names wins);
+    ``None`` for anything else, which the full route then answers (422 problem and all)."""
+    params = dict(urllib.parse.parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+    value = params.get("value")
+    if value is None or not 1 <= len(value) <= 4096:
+        return None
+    kind = params.get("kind")
+    if kind is not None and kind not in _KINDS:
+        return None
+    lang = params.get("lang", "vi")
+    if lang not in _LANGS:
+        return None
+    return value, kind, lang
+
+
+class LookupFastPath:
+    """ASGI middleware: answers anonymous ``GET /api/v1/indicators/lookup`` without FastAPI's
+    routing, dependency resolution and query validation (most of a lookup's cost).
+
+    It sits inside the observability and body-size middleware, so the request is still timed,
+    counted under its route template and logged (method, route, status, duration: never the
+    value looked up). Security is kept: the same per-client rate limit
+    (:func:`enforce_rate_limit`), the same problem+json answers for a refused value (422) or
+    too many requests (429). Everything it is not sure about goes on to the full route:
+    requests with credentials (``Authorization`` or a cookie: the route checks them and the
+    token's scope), other methods and paths, and query strings FastAPI would refuse (missing
+    or over-long value, unknown kind or language), so those answers are exactly the route's.
+    Statuses are read from the database on every request (never cached); only normalisation
+    and the data-file facts (official domains, look-alikes), which cannot change while the
+    process runs, are memoised.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._route: Any = None
+
+    def _route_of(self) -> Any:
+        if self._route is None:
+            for route in router.routes:
+                if getattr(route, "path", None) == LOOKUP_PATH and "GET" in getattr(
+                    route, "methods", ()
+                ):
+                    self._route = route
+                    break
+        return self._route
+
+    async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["path"] != LOOKUP_PATH
+            or scope["method"] != "GET"
+            or any(name in (b"authorization", b"cookie") for name, _ in scope["headers"])
+        ):
+            await self.app(scope, receive, send)
+            return
+        params = _lean_params(scope["query_string"])
+        if params is None:
+            await self.app(scope, receive, send)
+            return
+        value, kind, lang = params
+        asgi_app = scope["app"]
+        route = self._route_of()
+        if route is not None:
+            scope["route"] = route  # the route template for metrics and the access log
+        services: Services = asgi_app.state.services
+        request = Request(scope, receive)
+        try:
+            await enforce_rate_limit(request, None)
+        except ProblemError as exc:
+            response: Response = problem_response(
+                exc.status, exc.detail, title=exc.title, type_="rate-limited", headers=exc.headers
+            )
+            await response(scope, receive, send)
+            return
+        found = _key_or_reason(value, kind)
+        if isinstance(found, str):
+            await problem_response(
+                422, found, title="Invalid indicator", type_="invalid-indicator"
+            )(scope, receive, send)
+            return
+        body = _answer_body(asgi_app, services, found[0], found[1], lang)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [*_JSON_HEADERS, (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
