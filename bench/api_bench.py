@@ -24,7 +24,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 MESSAGES = [
     "Em ơi, anh là công an, em đang bị điều tra, chuyển tiền vào tài khoản này ngay",
@@ -95,13 +97,12 @@ def _request(port: int, text: str) -> bytes:
 async def read_response(reader: asyncio.StreamReader) -> int:
     """Read one HTTP/1.1 response off a keep-alive connection; return its status."""
     head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ")[1])
+    status = int(head[9:12])
     length = 0
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        if name.lower() == "content-length":
-            length = int(value.strip())
+    lower = head.lower()
+    i = lower.find(b"\r\ncontent-length:")
+    if i != -1:
+        length = int(head[i + 17 : head.index(b"\r\n", i + 2)])
     if length:
         await reader.readexactly(length)
     return status
@@ -111,10 +112,12 @@ async def drive(
     port: int, payloads: list[bytes], total: int, concurrency: int
 ) -> tuple[list[float], int, float]:
     """Send ``total`` requests (cycling through ``payloads``) over ``concurrency`` keep-alive
-    connections; return the latencies, the non-200 count and the wall time."""
+    connections, one request in flight per connection (no pipelining); return the latencies,
+    the non-200 count and the wall time."""
     latencies: list[float] = []
     errors = 0
     counter = 0
+    clock = time.perf_counter
 
     async def worker() -> None:
         nonlocal counter, errors
@@ -123,19 +126,95 @@ async def drive(
             while counter < total:
                 i = counter
                 counter += 1
-                start = time.perf_counter()
+                start = clock()
                 writer.write(payloads[i % len(payloads)])
                 status = await read_response(reader)
-                latencies.append(time.perf_counter() - start)
+                latencies.append(clock() - start)
                 if status != 200:
                     errors += 1
         finally:
             writer.close()
             await writer.wait_closed()
 
-    start = time.perf_counter()
+    start = clock()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return latencies, errors, time.perf_counter() - start
+    return latencies, errors, clock() - start
+
+
+def run_loop(coro: Any) -> Any:
+    """``asyncio.run`` on uvloop when it is installed (a cheaper client), else the default."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    return uvloop.run(coro)
+
+
+def _drive_process(
+    port: int,
+    make_payloads: Callable[..., list[bytes]],
+    payload_args: tuple[Any, ...],
+    total: int,
+    concurrency: int,
+    start_at: Any,
+    out: Any,
+) -> None:
+    payloads = make_payloads(*payload_args)
+    start_at.wait()
+    cpu = time.process_time()
+    latencies, errors, _ = run_loop(drive(port, payloads, total, concurrency))
+    out.put((latencies, errors, time.perf_counter(), time.process_time() - cpu))
+
+
+def drive_processes(
+    port: int,
+    make_payloads: Callable[..., list[bytes]],
+    payload_args: tuple[Any, ...],
+    total: int,
+    concurrency: int,
+    processes: int = 1,
+    timeout: float = 600.0,
+) -> dict[str, Any]:
+    """:func:`drive` from ``processes`` client processes at once (``concurrency`` connections
+    and ``total`` requests split between them), so that the load driver is not what limits
+    the figures. Returns the latencies, the error count, the wall time from the common start
+    to the last finish, and the clients' CPU seconds (to check they were not the bottleneck).
+    ``make_payloads(*payload_args)`` runs in each client (a module-level function)."""
+    ctx = mp.get_context("spawn")
+    start_at = ctx.Event()
+    out = ctx.Queue()
+    procs = []
+    for k in range(processes):
+        share = total // processes + (1 if k < total % processes else 0)
+        conns = max(1, concurrency // processes + (1 if k < concurrency % processes else 0))
+        proc = ctx.Process(
+            target=_drive_process,
+            args=(port, make_payloads, payload_args, share, conns, start_at, out),
+        )
+        proc.start()
+        procs.append(proc)
+    time.sleep(0.5)  # let the clients import and build their payloads
+    start = time.perf_counter()
+    start_at.set()
+    latencies: list[float] = []
+    errors = 0
+    end = start
+    cpu = 0.0
+    try:
+        for _ in procs:
+            lat, err, finished, used = out.get(timeout=timeout)
+            latencies.extend(lat)
+            errors += err
+            end = max(end, finished)
+            cpu += used
+    finally:
+        for proc in procs:
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.kill()
+    if any(proc.exitcode != 0 for proc in procs):
+        raise RuntimeError("a load-driving client failed")
+    return {"latencies": latencies, "errors": errors, "elapsed": end - start, "client_cpu": cpu}
 
 
 def _client(port: int, total: int, concurrency: int, out: mp.Queue) -> None:  # type: ignore[type-arg]

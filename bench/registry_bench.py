@@ -17,10 +17,8 @@ Loopback only, bounded loops. Exits non-zero when a target is missed.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import json
-import multiprocessing as mp
 import os
 import platform
 import random
@@ -36,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api_bench import cpu_seconds, drive, free_port, percentile, wait_ready
+from api_bench import cpu_seconds, drive_processes, free_port, percentile, wait_ready
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MOBILE = ["32", "33", "34", "35", "36", "37", "38", "39", "70", "76", "77", "78", "79", "81",
@@ -131,13 +129,42 @@ def _get(port: int, value: str) -> bytes:
     ).encode()
 
 
-def _client(port: int, total: int, concurrency: int, count: int, out: mp.Queue) -> None:  # type: ignore[type-arg]
-    rng = random.Random(7)
+def lookup_payloads(port: int, count: int, seed: int = 7) -> list[bytes]:
+    """4,000 single-lookup requests: half known values, half unknown ones."""
+    rng = random.Random(seed)
     payloads = []
     for k in range(4_000):
         i = rng.randrange(count) if k % 2 == 0 else count + rng.randrange(10**6)
         payloads.append(_get(port, synthetic(i)[0]))
-    out.put(asyncio.run(drive(port, payloads, total, concurrency)))
+    return payloads
+
+
+def postgres_backend_pids(url: str) -> list[int]:
+    """PIDs of the PostgreSQL backends serving the benchmark's database (their CPU counts)."""
+    from sqlalchemy import create_engine, text
+
+    name = url.rsplit("/", 1)[1]
+    engine = create_engine(url.rsplit("/", 1)[0] + "/postgres")
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+            )
+            return [int(r[0]) for r in rows]
+    finally:
+        engine.dispose()
+
+
+def _proc_cpu(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def batch_lookups(port: int, count: int, rounds: int) -> list[float]:
@@ -181,24 +208,28 @@ def serve_and_measure(url: str, data_dir: Path, args: argparse.Namespace) -> dic
     )  # fmt: skip
     try:
         wait_ready(port, timeout=120)
-        queue: mp.Queue = mp.Queue()  # type: ignore[type-arg]
-        warm = mp.Process(target=_client, args=(port, 1000, args.concurrency, args.count, queue))
-        warm.start()
-        queue.get()
-        warm.join()
+        drive_processes(port, lookup_payloads, (port, args.count), 1000, args.concurrency,
+                        args.clients)  # fmt: skip
+        db_pids = postgres_backend_pids(url) if url.startswith("postgresql") else []
+        load_before = os.getloadavg()[0]
         cpu_before = cpu_seconds(server.pid)
-        proc = mp.Process(
-            target=_client, args=(port, args.requests, args.concurrency, args.count, queue)
-        )
-        proc.start()
-        latencies, errors, elapsed = queue.get()
-        proc.join()
+        db_before = _proc_cpu(db_pids)
+        run = drive_processes(
+            port, lookup_payloads, (port, args.count), args.requests, args.concurrency,
+            args.clients,
+        )  # fmt: skip
         server_cpu = cpu_seconds(server.pid) - cpu_before
+        db_cpu = _proc_cpu(db_pids) - db_before
+        load_after = os.getloadavg()[0]
+        latencies, errors, elapsed = run["latencies"], run["errors"], run["elapsed"]
+        cpu_before = cpu_seconds(server.pid)
         batch = batch_lookups(port, args.count, args.batch_rounds)
+        batch_cpu = cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=30)
         log.close()
+    per_request = 1000 / len(latencies)
     return {
         "single": {
             "requests": len(latencies),
@@ -209,12 +240,17 @@ def serve_and_measure(url: str, data_dir: Path, args: argparse.Namespace) -> dic
             "p50_ms": round(statistics.median(latencies) * 1000, 2),
             "p99_ms": round(percentile(latencies, 99) * 1000, 2),
             "max_ms": round(max(latencies) * 1000, 2),
-            "server_cpu_ms_per_request": round(server_cpu / len(latencies) * 1000, 3),
+            "server_cpu_ms_per_request": round(server_cpu * per_request, 3),
+            "database_cpu_ms_per_request": round(db_cpu * per_request, 3) if db_pids else None,
+            "client_processes": args.clients,
+            "client_cpu_ms_per_request": round(run["client_cpu"] * per_request, 3),
+            "load_average_1min": [round(load_before, 2), round(load_after, 2)],
         },
         "batch_1000": {
             "rounds": len(batch),
             "p50_ms": round(statistics.median(batch) * 1000, 1),
             "max_ms": round(max(batch) * 1000, 1),
+            "server_cpu_ms_per_batch": round(batch_cpu / len(batch) * 1000, 1),
         },
     }
 
@@ -228,6 +264,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20_000, help="single lookups")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument(
+        "--clients", type=int, default=2, help="load-driving client processes (split the load)"
+    )
     parser.add_argument("--batch-rounds", type=int, default=20)
     parser.add_argument(
         "--pg-url", default=os.environ.get("NOTALONE_TEST_DATABASE_URL", DEFAULT_PG)
@@ -245,6 +284,7 @@ def main() -> int:
         try:
             figures: dict[str, Any] = {"backend": args.backend, "count": args.count}
             figures["import"] = run_import(url, csv_path, args.import_workers)
+            figures["import"]["load_average_1min"] = round(os.getloadavg()[0], 2)
             if not args.skip_api:
                 figures.update(serve_and_measure(url, data_dir, args))
         finally:
