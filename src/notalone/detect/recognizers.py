@@ -109,8 +109,9 @@ class PatternIndex:
         # that order whatever the (hash-dependent) order of the sets they were found through.
         self._entries: list[tuple[PatternRecognizer, Pattern]] = []
         # anchor -> (ordinal, the other words a match needs, the literals one of which it holds)
-        self._gates: dict[str, list[tuple[int, tuple[frozenset[str], ...], frozenset[str] | None]]]
-        self._gates = {}
+        self._gates: dict[
+            str, list[tuple[int, tuple[frozenset[str], ...], re.Pattern[str] | None]]
+        ] = {}
         always: list[tuple[int, frozenset[str], frozenset[str] | None]] = []
         for rec in recognizers:
             for pattern in rec.patterns:
@@ -120,8 +121,10 @@ class PatternIndex:
                 if pattern.anchors is None:
                     always.append((ordinal, pattern.requires, needles))
                     continue
+                # An anchored candidate checks its own needles: a few of them, in one regex.
+                own = re.compile(literal_trie(needles)) if needles else None
                 for token in pattern.anchors:
-                    self._gates.setdefault(token, []).append((ordinal, pattern.needs, needles))
+                    self._gates.setdefault(token, []).append((ordinal, pattern.needs, own))
         self._always = bool(always)
         self._anchor_keys_all = frozenset(self._gates)
         prefixes = sorted({k[:-1] for k in self._gates if k.endswith("*")}, key=len, reverse=True)
@@ -139,7 +142,7 @@ class PatternIndex:
         # All needles are searched for at once. The literals that match at one position form a
         # chain of prefixes, so the longest one found there (what the trie matches), with its
         # prefixes (``_needle_prefixes``), is exactly that position's set.
-        literals = sorted({n for _, p in self._entries for n in p.needles or ()})
+        literals = sorted({n for _, _, ns in always for n in ns or ()})
         self._needle_re = re.compile(literal_trie(literals)) if literals else None
         known = set(literals)
         self._needle_prefixes = {
@@ -184,25 +187,19 @@ class PatternIndex:
         folded = text.text
         _, present = self._tokens_in(folded)
         chosen: set[int] = set()  # ordinals of the patterns to run
-        found: set[str] | None = None
         for token in self._anchor_keys_all.intersection(present):
             for ordinal, needs, needles in self._gates[token]:
                 for slot in needs:
                     if slot.isdisjoint(present):
                         break
                 else:
-                    if needles is not None:
-                        if found is None:
-                            found = self._needles_in(folded)
-                        if needles.isdisjoint(found):
-                            continue
-                    chosen.add(ordinal)
+                    if needles is None or needles.search(folded) is not None:
+                        chosen.add(ordinal)
         if self._always:
             chars = set(folded)
             if _DIGIT_RE.search(folded):
                 chars.add(DIGIT)
-            if found is None:
-                found = self._needles_in(folded)
+            found = self._needles_in(folded)
             # only the unanchored regexes one of whose needles occurs, and those without needles
             for needle in found:
                 for ordinal, requires in self._by_needle.get(needle, ()):
