@@ -70,3 +70,13 @@ def test_a_new_language_needs_no_code(knowledge_copy: Path) -> None:
         assert [e.tactic for e in result.evidence] == ["secrecy_demand"]
     finally:
         load_knowledge.cache_clear()
+
+
+def test_every_modifier_the_engine_explains_has_words_in_every_language() -> None:
+    from notalone.detect.explain import _MODIFIER_KEYS
+    from notalone.detect.lexicon import load_knowledge
+
+    knowledge = load_knowledge()
+    for lang, pack in knowledge.packs.items():
+        missing = [m for m in _MODIFIER_KEYS if m not in pack.advice.get("modifiers", {})]
+        assert not missing, f"{lang}: no text for modifiers {missing}"

@@ -16,6 +16,8 @@ _MODIFIER_KEYS = (
     "young_person",
     "quoted",
     "trusted_source",
+    "official_source",
+    "doubt",
 )
 
 
