@@ -334,7 +334,11 @@ def make_answer(
 
 
 def fetch_rows(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
-    """Rows of the given keys (one query per kind; IN lists of at most 500 values)."""
+    """Rows of the given keys: on PostgreSQL one ``unnest`` join on the unique index per
+    1,000 keys (an ``IN`` list of hundreds of values can make the planner scan the table), on
+    SQLite one query per kind with ``IN`` lists of at most 500 values."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _fetch_rows_postgres(session, list(dict.fromkeys(keys)))
     by_kind: dict[str, list[str]] = {}
     for kind, normalized in keys:
         by_kind.setdefault(kind, []).append(normalized)
@@ -346,6 +350,20 @@ def fetch_rows(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[
             stmt = select(*_COLUMNS).where(_T.c.kind == kind, _T.c.normalized.in_(chunk))
             for row in session.execute(stmt):
                 out[(row.kind, row.normalized)] = row
+    return out
+
+
+def _fetch_rows_postgres(
+    session: Session, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], Any]:
+    out: dict[tuple[str, str], Any] = {}
+    dbapi: Any = session.connection().connection.driver_connection
+    with dbapi.cursor() as cur:
+        for i in range(0, len(keys), 1000):
+            chunk = keys[i : i + 1000]
+            cur.execute(_MANY_SQL, ([k for k, _ in chunk], [n for _, n in chunk]))
+            for kind, normalized, *rest in cur.fetchall():
+                out[(kind, normalized)] = _row_of(rest)
     return out
 
 
@@ -812,3 +830,125 @@ class LookupReader:
         for dbapi in conns:
             with contextlib.suppress(Exception):
                 dbapi.close()
+
+
+# LATERAL: one probe of the unique (kind, normalized) index per key, whatever the planner
+# would estimate for a join (it picks a full scan and a hash join for a few hundred keys);
+# LIMIT 1 (the key is unique) keeps the subquery from being flattened into such a join.
+_MANY_SQL = (
+    "SELECT k.kind, k.normalized, i.status, i.reporters, i.weight, i.categories, i.first_seen,"
+    " i.last_seen, EXISTS (SELECT 1 FROM indicator_disputes d WHERE d.indicator_id = i.id"
+    " AND d.state = 'open') FROM unnest(%s::text[], %s::text[]) AS k(kind, normalized)"
+    " JOIN LATERAL (SELECT * FROM indicators x WHERE x.kind = k.kind"
+    " AND x.normalized = k.normalized LIMIT 1) AS i ON true"
+)
+_MAX_COALESCED = 500
+
+
+class AsyncLookupReader:
+    """Single lookups on PostgreSQL without blocking the event loop, coalesced.
+
+    One asynchronous autocommit connection per worker (made with the engine's own connection
+    parameters). While a read is in flight the loop serves other requests; the lookups that
+    arrive meanwhile wait for the next read, which answers all of them at once (at most 500
+    keys, one ``unnest`` join on the unique index). Under load a round trip to the database
+    thus serves many requests instead of one, and a slow database wait never stalls the
+    worker. Every read starts after its requests arrived, in autocommit mode: answers are as
+    fresh as with one query per request (nothing is cached). A failed read fails its
+    requests (500) and the next one reconnects.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        if engine.dialect.name != "postgresql":
+            raise ValueError("AsyncLookupReader is for PostgreSQL")
+        self.engine = engine
+        self._conn: Any = None
+        self._pending: dict[tuple[str, str], list[Any]] = {}
+        self._running = False
+        self._pid = os.getpid()
+
+    async def _connect(self) -> Any:
+        import psycopg
+
+        raw = self.engine.raw_connection()
+        try:
+            info = raw.driver_connection.info  # type: ignore[union-attr]
+            dsn, password = info.dsn, info.password
+        finally:
+            raw.close()
+        kwargs: dict[str, Any] = {"autocommit": True}
+        if password:
+            kwargs["password"] = password
+        self._conn = await psycopg.AsyncConnection.connect(dsn, **kwargs)
+        return self._conn
+
+    async def lookup(self, kind: str, normalized: str, *, lang: str = "vi") -> Answer:
+        import asyncio
+
+        future = asyncio.get_running_loop().create_future()
+        self._pending.setdefault((kind, normalized), []).append(future)
+        if not self._running:
+            self._running = True
+            asyncio.get_running_loop().create_task(self._drain())
+        found = await future
+        return make_answer(kind, normalized, found, lang=lang)
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                keys = list(self._pending)[:_MAX_COALESCED]
+                waiting = {key: self._pending.pop(key) for key in keys}
+                try:
+                    rows = await self._read(keys)
+                except Exception as exc:
+                    for futures in waiting.values():
+                        for future in futures:
+                            if not future.done():
+                                future.set_exception(exc)
+                    continue
+                for key, futures in waiting.items():
+                    row = rows.get(key)
+                    for future in futures:
+                        if not future.done():
+                            future.set_result(row)
+        finally:
+            self._running = False
+
+    async def _read(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], _FastRow]:
+        params = ([k for k, _ in keys], [n for _, n in keys])
+        for attempt in (1, 2):
+            conn = self._conn
+            if conn is None or conn.closed or self._pid != os.getpid():
+                self._pid = os.getpid()
+                conn = await self._connect()
+            try:
+                async with conn.cursor() as cur:
+                    await cur.execute(_MANY_SQL, params)
+                    found = await cur.fetchall()
+                break
+            except Exception:
+                self._conn = None
+                with contextlib.suppress(Exception):
+                    await conn.close()
+                if attempt == 2:
+                    raise
+        out: dict[tuple[str, str], _FastRow] = {}
+        for kind, normalized, *rest in found:
+            row = _row_of(rest)
+            assert row is not None
+            out[(kind, normalized)] = row
+        return out
+
+    async def aclose(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+    def close(self) -> None:
+        """Forget the connection (closing needs the loop: :meth:`aclose`); the server
+        process ends right after."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.pgconn.finish()

@@ -101,7 +101,11 @@ def create_app(
             await services.limiter.close()
             reader = getattr(_app.state, "indicator_reader", None)
             if reader is not None:  # the registry's lookup connections (LookupFastPath)
-                reader.close()
+                aclose = getattr(reader, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+                else:
+                    reader.close()
             if owns_engine:
                 services.engine.dispose()
 
