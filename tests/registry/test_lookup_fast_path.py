@@ -310,3 +310,58 @@ def test_batch_answer_is_byte_for_byte_the_models_answer(client: TestClient, db:
         items.append(BatchItemOut(index=i, value=value, result=answer))
     assert r.content == BatchLookupOut(results=items).model_dump_json().encode()
     assert r.json()["results"][len(VALUES)]["result"]["status"] == "confirmed_scam"
+
+
+@pytest.mark.postgres
+def test_async_reader_coalesces_and_answers_like_one_query_per_key(
+    postgres_engine: Engine,
+) -> None:
+    import asyncio
+
+    phones = [f"+8491{secrets.randbelow(10**7):07d}" for _ in range(3)]
+    with Session(postgres_engine) as session:
+        for phone in phones[:2]:
+            reg.get_or_create(session, "phone", phone)
+        indicator, _ = reg.get_or_create(session, "phone", phones[1])
+        reg.set_status(session, indicator, "confirmed_scam", reason="t", actor_user_id=None,
+                       is_admin=True)  # fmt: skip
+        session.commit()
+    keys = [("phone", p) for p in phones] + [("domain", "vietcombank.com.vn")]
+    keys += [("phone", f"+8498{i:07d}") for i in range(596)]  # 600 keys: two reads of <= 500
+
+    async def run() -> tuple[list[reg.Answer], int]:
+        reader = reg.AsyncLookupReader(postgres_engine)
+        reads = 0
+        read = reader._read
+
+        async def counted(batch: list[tuple[str, str]]) -> Any:
+            nonlocal reads
+            reads += 1
+            return await read(batch)
+
+        reader._read = counted  # type: ignore[method-assign]
+        try:
+            return list(await asyncio.gather(*(reader.lookup(k, n) for k, n in keys))), reads
+        finally:
+            await reader.aclose()
+
+    try:
+        answers, reads = asyncio.run(run())
+        assert reads == 2
+        sync = reg.LookupReader(postgres_engine)
+        try:
+            assert answers == [sync.lookup(k, n) for k, n in keys]
+        finally:
+            sync.close()
+        assert [a.status for a in answers[:4]] == [
+            "unknown",
+            "confirmed_scam",
+            "unknown",
+            "trusted",
+        ]
+    finally:
+        with Session(postgres_engine) as session:
+            session.execute(
+                delete(RegistryIndicator).where(RegistryIndicator.normalized.in_(phones))
+            )
+            session.commit()
