@@ -19,6 +19,7 @@ import yaml
 from notalone.detect.phrases import (
     PhraseCompiler,
     PhraseError,
+    WordCosts,
     fold,
     leading_needles,
     regex_anchors,
@@ -148,7 +149,13 @@ def load_knowledge(root: str | None = None) -> Knowledge:
     lex_root = base / "lexicons"
     packs: dict[str, LanguagePack] = {}
     vocabulary: set[str] = set()
-    common = frozenset(fold(str(w)) for ws in langs.get("languages", {}).values() for w in ws)
+    # Word frequencies of ordinary text, roughly, for choosing anchors (a performance matter:
+    # a pattern is looked up by its rarest word). Function words and everyday words of every
+    # language count: a Vietnamese "thẻ" folds to the English "the".
+    common = WordCosts(
+        frozenset(fold(str(w)) for ws in langs.get("languages", {}).values() for w in ws),
+        frozenset(fold(str(w)) for ws in langs.get("frequent", {}).values() for w in ws),
+    )
     for lang_dir in sorted(p for p in lex_root.iterdir() if p.is_dir()):
         pack = _load_pack(base, lang_dir, tactics, vocabulary, common)
         words = langs.get("languages", {}).get(pack.language, [])
@@ -240,7 +247,7 @@ def _load_pack(
     lang_dir: Path,
     tactics: Mapping[str, TacticSpec],
     vocabulary: set[str],
-    common: frozenset[str],
+    common: WordCosts,
 ) -> LanguagePack:
     lang = lang_dir.name
     pack = LanguagePack(lang)
@@ -329,6 +336,10 @@ def _compile_patterns(
                 source = str(entry["regex"])
                 # A regex's anchors are its leading words, so they also say where a match starts.
                 anchors = regex_anchors(source)
+                if anchors is not None and any(a in compiler.word_costs for a in anchors):
+                    # leading words such as "you" or "is" would run it on most messages: the
+                    # characters and literals it needs gate it better
+                    anchors = None
                 regex, first, needs, accents = source, anchors, (), ()
             requires = regex_requirements(regex) if anchors is None else frozenset()
             if anchors is None:

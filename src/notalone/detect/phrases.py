@@ -109,9 +109,11 @@ class PhraseCompiler:
         self,
         variants: Mapping[str, Sequence[str]],
         classes: Mapping[str, Sequence[str]],
-        common: frozenset[str] = frozenset(),
+        common: frozenset[str] | WordCosts = frozenset(),
     ) -> None:
-        self._common = common  # frequent words make poor anchors
+        # frequent words make poor anchors
+        self._common = common if isinstance(common, WordCosts) else WordCosts(common)
+        self.word_costs = self._common
         self._variants = {fold(k): [fold(v) for v in vs] for k, vs in variants.items()}
         self._written = {fold(k): [k, *vs] for k, vs in variants.items()}  # with accents
         self._class_src = dict(classes)
@@ -307,31 +309,50 @@ def _join(items: Sequence[_Item]) -> str:
 _SHORT_COST = {1: 12, 2: 8, 3: 3}
 
 
-def _token_cost(token: str, common: frozenset[str]) -> float:
+@dataclass(frozen=True)
+class WordCosts:
+    """How often words occur in ordinary text, roughly: anchors should be rare words.
+    ``common``: function words; ``frequent``: everyday words (data/languages.yaml)."""
+
+    common: frozenset[str] = frozenset()
+    frequent: frozenset[str] = frozenset()
+
+    def __contains__(self, token: object) -> bool:
+        return token in self.common or token in self.frequent
+
+
+_NO_COSTS = WordCosts()
+
+
+def _token_cost(token: str, costs: WordCosts) -> float:
     if token.endswith("*"):
         return 3 if len(token) > 4 else 15
-    return 20 if token in common else _SHORT_COST.get(len(token), 1)
+    if token in costs.common:
+        return 20
+    if token in costs.frequent:
+        return 6
+    return _SHORT_COST.get(len(token), 1)
 
 
 @functools.lru_cache(maxsize=65536)
-def _set_cost(tokens: frozenset[str], common: frozenset[str]) -> float:
-    return sum(_token_cost(t, common) for t in tokens)
+def _set_cost(tokens: frozenset[str], costs: WordCosts) -> float:
+    return sum(_token_cost(t, costs) for t in tokens)
 
 
 @functools.lru_cache(maxsize=65536)
-def _pair_cost(first: frozenset[str], head: frozenset[str], common: frozenset[str]) -> float:
-    # sum over every pair of the cheaper word's cost: sorted costs make it one pass per side
-    a_costs = [_token_cost(a, common) for a in first]
-    b_costs = [_token_cost(b, common) for b in head]
+def _pair_cost(first: frozenset[str], head: frozenset[str], costs: WordCosts) -> float:
+    a_costs = [_token_cost(a, costs) for a in first]
+    b_costs = [_token_cost(b, costs) for b in head]
     return 0.02 * sum(min(ca, cb) for ca in a_costs for cb in b_costs)
 
 
-def _anchors(items: Sequence[_Item], common: frozenset[str] = frozenset()) -> frozenset[str] | None:
+def _anchors(items: Sequence[_Item], common: WordCosts | None = None) -> frozenset[str] | None:
     """Pick what every match must contain that is rarest in ordinary text.
 
     Candidates are one required element (its tokens) or two adjacent required elements as a
     bigram "a b" (Vietnamese syllables are common alone, rare in pairs: "khach san").
     """
+    common = common if common is not None else _NO_COSTS
     best: frozenset[str] | None = None
     best_cost = float("inf")
     for i, item in enumerate(items):
