@@ -18,8 +18,10 @@ notalone's patterns give their own risk; "both" combines it with the learned pro
 
 Quality is measured on the dev splits of ``../shared/datasets`` (a deterministic subsample:
 at most ``--per-source`` conversations per source, long conversations cut to their first
-``--max-messages`` messages, so the embedding baseline finishes) plus ``tests/data/holdout.jsonl``
-when present. Speed is measured for each system in its own subprocess (clean peak RSS) on a mixed
+``--max-messages`` messages, so the embedding baseline finishes). The project's own labelled
+files are training data, and ``tests/data/holdout.jsonl`` is never read here: it is the untouched
+judge of the detection engine, and a comparison run over and over must not become tuning on it.
+Speed is measured for each system in its own subprocess (clean peak RSS) on a mixed
 corpus of short chat messages. Results go to ``docs/benchmarks.md`` under
 "## Baselines side by side" (only that section is replaced) and ``docs/baselines.png``.
 
@@ -73,27 +75,22 @@ def eval_set(datasets: Path | None, per_source: int, max_messages: int) -> list[
     from notalone.detect.evaluation import assigned_split
 
     files = sorted((datasets / "conversations").glob("*.jsonl")) if datasets else []
-    holdout = ROOT / "tests" / "data" / "holdout.jsonl"
     out: list[Conv] = []
-    for path in [*files, holdout]:
-        if not path.is_file():
-            continue
+    for path in files:
         rows = []
         with path.open("rb") as fh:
             for raw in fh:
                 if not raw.strip():
                     continue
                 obj = json.loads(raw)
-                if path != holdout and assigned_split(obj) != "dev":
+                if assigned_split(obj) != "dev":
                     continue
                 if not isinstance(obj.get("label"), dict):
                     continue
                 obj["messages"] = obj["messages"][:max_messages]
-                if path == holdout:
-                    obj["label"]["source"] = "notalone-holdout"
                 rows.append(obj)
         rows.sort(key=lambda o: _key(str(o.get("id"))))
-        out.extend(rows if path == holdout else rows[:per_source])
+        out.extend(rows[:per_source])
     return out
 
 
@@ -462,8 +459,7 @@ def markdown(rows: dict[str, dict[str, Any]], meta: dict[str, Any], plot_name: s
         "",
         f"Quality on {meta['n_eval']} dev conversations ({meta['n_harmful']} harmful; at most "
         f"{meta['per_source']} per public source, cut to their first "
-        f"{meta['max_messages']} messages"
-        f"{'; plus tests/data/holdout.jsonl' if meta['holdout'] else ''}). "
+        f"{meta['max_messages']} messages). "
         "Alert = calibrated conversation risk >= 0.62. "
         "Speed: each system alone in a subprocess on "
         f"{meta['speed_messages']} short chat messages in 10-message conversations "
@@ -638,9 +634,11 @@ def main(argv: list[str] | None = None) -> int:
         "(encoding all 70,000 would take too long on 2 CPUs); all-MiniLM-L6-v2 is English-only."
     )
     notes.append(
-        "- Every system's two Platt parameters (and notalone's) are fitted on the dev split it is "
-        "evaluated on; the model weights never see it. tests/data/dev.jsonl is training data for "
-        "the learned stage and TF-IDF, so it is not in this evaluation."
+        "- The baselines' two Platt parameters are fitted on the dev split they are evaluated on "
+        "(an advantage to them); notalone's learned stage was calibrated at training time on a "
+        "validation part of train and never sees dev. The project's own labelled files "
+        "(tests/data/dev*.jsonl) are training data for the learned stage and TF-IDF, so they are "
+        "not in this evaluation; tests/data/holdout.jsonl is never read here."
     )
     meta = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -650,7 +648,6 @@ def main(argv: list[str] | None = None) -> int:
         "n_harmful": sum(lab.harmful for lab in labels),
         "per_source": args.per_source,
         "max_messages": args.max_messages,
-        "holdout": (ROOT / "tests" / "data" / "holdout.jsonl").is_file(),
         "speed_messages": args.speed_messages,
         "embed_speed_messages": args.embed_speed_messages,
         "notes": notes,

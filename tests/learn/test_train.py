@@ -125,3 +125,31 @@ def test_datasets_dir_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("NOTALONE_DATASETS", str(tmp_path))
     assert datasets_dir() is not None
     assert datasets_dir(tmp_path) == tmp_path
+
+
+def test_project_files_include_dev3_and_never_holdout(tmp_path: Path) -> None:
+    from notalone.learn.data import project_train_files
+
+    for name in ("dev.jsonl", "dev2.jsonl", "dev3_vi.jsonl", "dev3_en.jsonl", "holdout.jsonl"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    names = [p.name for p in project_train_files(tmp_path)]
+    assert names == ["dev.jsonl", "dev2.jsonl", "dev3_en.jsonl", "dev3_vi.jsonl"]
+
+
+def test_card_names_data_files_relatively(corpora: tuple[Path, Path], tmp_path: Path) -> None:
+    ds, project = corpora
+    _, card = train(ds, tmp_path / "m" / "learned.npz", log=io.StringIO(), project_dir=project)
+    files = card["data"]["files"]
+    assert "conversations/sms.jsonl" in files
+    assert not any(Path(f).is_absolute() for f in files)
+
+
+def test_saved_artefact_is_byte_identical(corpora: tuple[Path, Path], tmp_path: Path) -> None:
+    ds, project = corpora
+    stage, _ = train(ds, tmp_path / "a" / "learned.npz", log=io.StringIO(), project_dir=project)
+    stage.save(tmp_path / "b")
+    assert (tmp_path / "a" / "learned.npz").read_bytes() == (
+        tmp_path / "b" / "learned.npz"
+    ).read_bytes()
+    with np.load(tmp_path / "b" / "learned.npz", allow_pickle=False) as data:
+        assert "weights" in data.files

@@ -18,7 +18,19 @@ from notalone.detect.evaluation import Label, assigned_split, label_of
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 PROJECT_DATA = REPO_ROOT / "tests" / "data"
-PROJECT_TRAIN_FILES = ("dev.jsonl",)  # the project's own labelled data used for training
+# The project's own labelled data used for training (glob patterns under tests/data; the files
+# colleagues add as dev3_<topic>.jsonl are picked up as they appear). holdout* never matches.
+PROJECT_TRAIN_FILES = ("dev.jsonl", "dev2.jsonl", "dev3_*.jsonl")
+
+
+def project_train_files(project_dir: Path = PROJECT_DATA) -> list[Path]:
+    """The project's training files that exist now, in a stable order (never holdout)."""
+    out: list[Path] = []
+    for pattern in PROJECT_TRAIN_FILES:
+        for path in sorted(project_dir.glob(pattern)):
+            if path.is_file() and "holdout" not in path.name and path not in out:
+                out.append(path)
+    return out
 
 
 def datasets_dir(explicit: str | Path | None = None) -> Path | None:

@@ -2,8 +2,15 @@
 
 Data: the ``train`` split of every file in ``../shared/datasets/conversations`` (files without a
 split field are split deterministically by a hash of the id, one in five to dev) plus the
-project's own ``tests/data/dev.jsonl`` (all of it; ``holdout`` is never read). Calibration and
-the reported metrics use the public ``dev`` splits only.
+project's own labelled files (:data:`~notalone.learn.data.PROJECT_TRAIN_FILES`: ``dev.jsonl``,
+``dev2.jsonl`` and ``dev3_*.jsonl`` under ``tests/data``, all of them; ``holdout`` is never read).
+
+Choices are made on a validation part of train, never on dev: one public training conversation
+in :data:`VALIDATION_SHARE` (by a hash of its id) is held back; the model is fitted on the rest
+for every ``C`` in :data:`C_GRID`, the best ``C`` (mean validation ROC-AUC over the harmful
+sources) is kept, the Platt calibration is fitted on the validation conversations, and the
+final model is refitted on all training data with that ``C`` and that calibration. The public
+``dev`` splits are only measured and reported.
 
 Message labels: every message of a benign conversation is benign; in a harmful conversation the
 messages of the speakers other than the young person (``child``) take the conversation's
@@ -38,20 +45,23 @@ from notalone.detect.evaluation import (
 )
 from notalone.detect.learned import (
     FORMAT_VERSION,
+    GRAM_SCALE,
     HASH_BITS,
     MODEL_DIR,
     TOP_K,
     WINDOW,
     LearnedStage,
     feature_bucket,
+    feature_scale,
     logit,
     message_features,
 )
 from notalone.learn.data import (
     PROJECT_DATA,
-    PROJECT_TRAIN_FILES,
+    REPO_ROOT,
     Example,
     datasets_dir,
+    project_train_files,
     public_files,
     read_examples,
 )
@@ -64,9 +74,23 @@ POSITIVE_BALANCE = 1.0  # positives' total weight relative to negatives' total w
 # that chatty English is harmful and cost UCI spam AUC 0.981 -> 0.965 on dev (PJ recall at 0.5%
 # false alarms unchanged at 0.986).
 SOURCE_SHARE = {"grooming_en_pj_predators.jsonl": 0.25}
-MAX_BIGRAMS = 20_000  # strongest word-bigram weights kept in the artefact
-C = 4.0  # inverse L2 strength, chosen on the dev split
+MAX_BIGRAMS = 20_000  # strongest word-bigram weights kept (each costs look-up time; 50,000: +30%)
+C = 2.0  # inverse L2 strength when no validation choice is made (fit_stage's default)
+C_GRID = (1.0, 2.0, 4.0)  # candidates, chosen on the validation part of train
+VALIDATION_SHARE = 5  # one public training conversation in five is held back for the choices
 ALERT_THRESHOLD = 0.62  # the detector's "high" level: alerted when the calibrated risk reaches it
+
+
+def _memo(fold: Callable[[str], str]) -> Callable[[str], str]:
+    cache: dict[str, str] = {}
+
+    def folded(text: str) -> str:
+        out = cache.get(text)
+        if out is None:
+            out = cache[text] = fold(text)
+        return out
+
+    return folded
 
 
 def folder() -> Callable[[str], str]:
@@ -90,22 +114,36 @@ class Dataset:
 
 
 def collect(datasets: Path | None, project_dir: Path = PROJECT_DATA) -> Dataset:
+    """Every labelled conversation; ``files`` names them relative to the datasets directory
+    (public corpora) or to the repository (the project's own files), never absolutely."""
     examples: list[Example] = []
     files: list[str] = []
     if datasets is not None:
         for path in public_files(datasets):
             examples.extend(read_examples(path))
-            files.append(str(path))
-    for name in PROJECT_TRAIN_FILES:
-        path = project_dir / name
-        if path.is_file():
-            for ex in read_examples(path):
-                # the project's own file is training data as a whole, whatever its split says
-                examples.append(
-                    Example(_with_split(ex, "train"), ex.messages, ex.child, "project:" + ex.file)
-                )
-            files.append(str(path))
+            files.append(path.relative_to(datasets).as_posix())
+    for path in project_train_files(project_dir):
+        for ex in read_examples(path):
+            # the project's own file is training data as a whole, whatever its split says
+            examples.append(
+                Example(_with_split(ex, "train"), ex.messages, ex.child, "project:" + ex.file)
+            )
+        files.append(_relative_name(path))
     return Dataset(examples, files)
+
+
+def _relative_name(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return path.name
+
+
+def is_validation(ex: Example) -> bool:
+    """The public training conversations held back for the choices (never project files)."""
+    if ex.split != "train" or ex.file.startswith("project:"):
+        return False
+    return zlib.crc32(("validation:" + ex.label.id).encode("utf-8")) % VALIDATION_SHARE == 0
 
 
 def _with_split(ex: Example, split: str) -> Any:
@@ -134,11 +172,13 @@ def _balanced_weights(y: Any, groups: Sequence[str]) -> Any:
     lines do not drown the 1,200 spam messages."""
     w = np.array([PROJECT_WEIGHT if g.startswith("project:") else 1.0 for g in groups])
     neg_total = float(w[y == 0].sum())
-    pos_groups = sorted({g for g, yv in zip(groups, y, strict=True) if yv})
+    # the project's own files, however many, are one source of harmful messages
+    keys = np.asarray(["project:" if g.startswith("project:") else g for g in groups])
+    pos_groups = sorted({str(g) for g, yv in zip(keys, y, strict=True) if yv})
     shares = {g: SOURCE_SHARE.get(g, 1.0) for g in pos_groups}
     total_share = sum(shares.values())
     for g in pos_groups:
-        mask = (y == 1) & (np.asarray(groups) == g)
+        mask = (y == 1) & (keys == g)
         w[mask] = POSITIVE_BALANCE * neg_total * shares[g] / total_share / mask.sum()
     return w
 
@@ -150,7 +190,9 @@ def hashed_matrix(features: Sequence[tuple[list[str], float]]) -> Any:
     indices: list[int] = []
     data: list[float] = []
     for feats, value in features:
-        counts: Counter[int] = Counter(feature_bucket(f) for f in feats)
+        counts: dict[int, float] = defaultdict(float)
+        for f in feats:
+            counts[feature_bucket(f)] += feature_scale(f)
         indices.extend(counts)
         data.extend(c * value for c in counts.values())
         indptr.append(len(indices))
@@ -287,7 +329,8 @@ def fit_stage(
         seen.update(fs)
         if yv:
             harmful_seen.update(fs)
-    table = {f: float(coef[feature_bucket(f)]) for f in sorted(seen)}
+    # the n-grams' training value is folded into their exported weight
+    table = {f: float(coef[feature_bucket(f)]) * feature_scale(f) for f in sorted(seen)}
     table = {f: v for f, v in table.items() if abs(v) >= 1e-3}
     # Bigram look-ups are the hot path's main cost (most miss): keep only the strongest.
     bigrams = sorted((f for f in table if f.startswith("b:")), key=lambda f: -abs(table[f]))
@@ -316,7 +359,8 @@ def fit_stage(
     full[:, cols] = np.vstack(coefs_list)
     keys = sorted(harmful_seen)
     buckets = np.array([feature_bucket(k) for k in keys], dtype=np.int64)
-    matrix = full[:, buckets].T.astype(np.float32)
+    scales = np.array([feature_scale(k) for k in keys])
+    matrix = (full[:, buckets].T * scales[:, None]).astype(np.float32)
     keep = np.abs(matrix).max(axis=1) >= 1e-2
     kept_keys = [k for k, ok in zip(keys, keep.tolist(), strict=True) if ok]
     stage.categories = tuple(names)
@@ -328,15 +372,55 @@ def fit_stage(
     return stage
 
 
+def training_rows(
+    examples: Sequence[Example],
+) -> tuple[list[str], list[int], list[str], list[str]]:
+    """Texts, labels, source files and categories of the messages of ``examples``."""
+    texts: list[str] = []
+    labels: list[int] = []
+    groups: list[str] = []
+    cats: list[str] = []
+    for ex in examples:
+        rng = random.Random(SEED ^ zlib.crc32(ex.label.id.encode("utf-8")))
+        for text, y in message_rows(ex, rng):
+            texts.append(text)
+            labels.append(y)
+            groups.append(ex.file)
+            cats.append(ex.label.category)
+    return texts, labels, groups, cats
+
+
+def validation_auc(
+    stage: LearnedStage, examples: Sequence[Example], fold: Callable[[str], str]
+) -> float:
+    """Mean ROC-AUC over the harmful sources of the validation conversations (a harmful-only
+    source is ranked against the benign-only sources pooled)."""
+    scored: dict[str, list[tuple[bool, float]]] = defaultdict(list)
+    for ex in examples:
+        scored[ex.label.source].append((ex.label.harmful, raw_aggregates(stage, ex, fold)))
+    benign_only = [r for rows in scored.values() if not any(h for h, _ in rows) for r in rows]
+    aucs = []
+    for rows in scored.values():
+        n_harmful = sum(h for h, _ in rows)
+        if n_harmful == 0:
+            continue
+        pool = rows if n_harmful < len(rows) else rows + benign_only
+        auc = roc_auc([h for h, _ in pool], [p for _, p in pool])
+        if auc is not None:
+            aucs.append(auc)
+    return float(np.mean(aucs)) if aucs else float("nan")
+
+
 def train(
     datasets: str | Path | None = None,
     out: str | Path | None = None,
     *,
     log: TextIO = sys.stdout,
     project_dir: Path = PROJECT_DATA,
-    c: float = C,
+    c: float | None = None,
 ) -> tuple[LearnedStage, dict[str, Any]]:
-    """Train, calibrate, evaluate on dev and save; returns the stage and its model card."""
+    """Choose C and the calibration on validation, refit on all of train, evaluate on dev and
+    save; returns the stage and its model card. ``c`` skips the choice of C."""
     started = time.perf_counter()
     directory = datasets_dir(datasets)
     if directory is None:
@@ -346,50 +430,68 @@ def train(
             file=log,
         )
     data = collect(directory, project_dir)
-    fold = folder()
+    fold = _memo(folder())
     train_ex = [e for e in data.examples if e.split == "train"]
     dev_ex = [e for e in data.examples if e.split == "dev"]
     if not train_ex:
         raise SystemExit("no training data found")
+    val_ex = [e for e in train_ex if is_validation(e)]
+    fit_ex = [e for e in train_ex if not is_validation(e)]
 
-    texts: list[str] = []
-    labels: list[int] = []
-    groups: list[str] = []
-    row_category: list[str] = []
     used: Counter[tuple[str, str, str]] = Counter()
     for ex in train_ex:
-        rng = random.Random(SEED ^ zlib.crc32(ex.label.id.encode("utf-8")))
-        for text, y in message_rows(ex, rng):
-            texts.append(text)
-            labels.append(y)
-            groups.append(ex.file)
-            row_category.append(ex.label.category)
-        used[(ex.file, "train", ex.label.category)] += 1
+        used[(ex.file, "validation" if is_validation(ex) else "train", ex.label.category)] += 1
     for ex in dev_ex:
         used[(ex.file, "dev", ex.label.category)] += 1
+    texts, labels, groups, row_category = training_rows(train_ex)
     y_arr = np.asarray(labels)
-    w_arr = _balanced_weights(y_arr, groups)
-
     print("data used (conversations):", file=log)
     for (file, split, cat), n in sorted(used.items()):
-        print(f"  {file:<40} {split:<6} {cat:<18} {n:>7}", file=log)
+        print(f"  {file:<40} {split:<10} {cat:<18} {n:>7}", file=log)
     print(f"training messages: {len(texts)} ({int(y_arr.sum())} harmful)", file=log)
 
-    stage = fit_stage(
-        texts, labels, categories=row_category, weights=w_arr, fold=fold, c=c, log=log
-    )
-    print(f"fitted in {time.perf_counter() - started:.0f} s", file=log)
+    # choices on the validation part of train: C, then the calibration (on all of it: the mix
+    # of ordinary text and harm of the corpora, about 3.5% harmful, sets the prior)
+    calib_ex = val_ex
+    choosing = bool(calib_ex) and 0 < sum(e.label.harmful for e in calib_ex) < len(calib_ex)
+    chosen, calibration = (c if c is not None else C), (1.0, 0.0)
+    validation: dict[str, Any] = {}
+    if choosing:
+        f_texts, f_labels, f_groups, _ = training_rows(fit_ex)
+        f_weights = _balanced_weights(np.asarray(f_labels), f_groups)
+        best: tuple[float, float, LearnedStage] | None = None
+        for cand in (c,) if c is not None else C_GRID:
+            trial = fit_stage(f_texts, f_labels, weights=f_weights, fold=fold, c=cand)
+            auc = validation_auc(trial, val_ex, fold)
+            validation[f"C={cand:g}"] = auc
+            print(f"  validation: C={cand:g} mean ROC-AUC {auc:.4f}", file=log)
+            if best is None or auc > best[0]:
+                best = (auc, cand, trial)
+        assert best is not None
+        chosen = best[1]
+        scores = [raw_aggregates(best[2], e, fold) for e in calib_ex]
+        calibration = fit_platt(scores, [int(e.label.harmful) for e in calib_ex])
+        print(
+            f"  chose C={chosen:g}; Platt a={calibration[0]:.3f} b={calibration[1]:.3f} on "
+            f"{len(calib_ex)} validation conversations "
+            f"[{time.perf_counter() - started:.0f} s]",
+            file=log,
+        )
 
-    # calibration (Platt) on the dev split's conversation-level aggregates
-    calib_ex = [e for e in dev_ex if not e.file.startswith("project:")] or dev_ex
-    if (
-        calib_ex
-        and any(e.label.harmful for e in calib_ex)
-        and not all(e.label.harmful for e in calib_ex)
-    ):
-        scores = [raw_aggregates(stage, e, fold) for e in calib_ex]
-        stage.calib_a, stage.calib_b = fit_platt(scores, [int(e.label.harmful) for e in calib_ex])
-    metrics = dev_metrics(stage, calib_ex, fold) if calib_ex else {}
+    stage = fit_stage(
+        texts,
+        labels,
+        categories=row_category,
+        weights=_balanced_weights(y_arr, groups),
+        fold=fold,
+        c=chosen,
+        log=log,
+    )
+    stage.calib_a, stage.calib_b = calibration
+    print(f"fitted in {time.perf_counter() - started:.0f} s", file=log)
+    report_ex = [e for e in dev_ex if not e.file.startswith("project:")] or dev_ex
+    metrics = dev_metrics(stage, report_ex, fold) if report_ex else {}
+    c = chosen
 
     stage.card = {
         "name": "notalone learned stage",
@@ -407,7 +509,15 @@ def train(
             "categories": list(stage.categories),
             "aggregation": f"per speaker, mean of the top {TOP_K} message probabilities over the "
             f"last {WINDOW} messages",
-            "calibration": {"method": "platt", "a": stage.calib_a, "b": stage.calib_b},
+            "gram_scale": GRAM_SCALE,
+            "calibration": {
+                "method": "platt",
+                "a": stage.calib_a,
+                "b": stage.calib_b,
+                "fitted_on": "validation part of train (one public training conversation in "
+                f"{VALIDATION_SHARE}, all sources pooled)",
+            },
+            "validation_mean_roc_auc": validation,
         },
         "data": {
             "files": data.files,
@@ -417,7 +527,9 @@ def train(
                 {"file": f, "split": s, "category": cat, "n": n}
                 for (f, s, cat), n in sorted(used.items())
             ],
-            "note": "holdout files are never used; tests/data/dev.jsonl is used for training",
+            "note": "public files are relative to the datasets directory, the project's own to "
+            "the repository; holdout files are never used; the project's own files are training "
+            "data as a whole; dev splits are reported, never used for a choice",
         },
         "dev_metrics": metrics,
         "alert_threshold": ALERT_THRESHOLD,
