@@ -305,3 +305,40 @@ def test_a_scam_that_borrows_a_warning_word_still_alerts() -> None:
     text = "Vietcombank canh bao: tai khoan co dau hieu lua dao, xac minh tai vcb-xacminh.top"
     result = DET.new_conversation().add(Message("x", text))
     assert result.level in HIGH
+
+
+def _result(kind: str, start: int, end: int, score: float) -> Any:
+    from notalone.detect.recognizers import RecognizerResult
+
+    return RecognizerResult(kind, start, end, score, "vi.test.v1", 0, "vi")
+
+
+def test_a_hit_holding_its_own_negation_is_not_beaten_by_a_shorter_negated_one() -> None:
+    from notalone.detect.analyzer import _apply_frames
+    from notalone.detect.normalize import normalize
+
+    norm = normalize("chua thanh toan phi luu kho")
+    results = [
+        _result("frame:negation", 0, 4, 1.0),  # "chua"
+        _result("money_demand", 5, 27, 0.8),  # "thanh toan phi luu kho", negated
+        _result("money_demand", 0, 27, 0.75),  # the whole phrase, its negation inside
+    ]
+    (hit,) = _apply_frames(norm, results)
+    assert (hit.start, hit.score, hit.modifiers) == (0, 0.75, ())
+
+
+def test_an_everyday_context_excuses_neither_a_credential_request_nor_a_lure_on_a_link() -> None:
+    from notalone.detect.analyzer import _apply_frames
+    from notalone.detect.normalize import normalize
+
+    norm = normalize("hoc phi: dang nhap tai hocphi-xyz.online bang tk ngan hang")
+    ctx = _result("frame:benign_context", 0, 7, 1.0)
+    cred = _result("credential_request", 8, 17, 0.8)
+    link = _result("phishing_link", 22, 40, 0.7)
+    plain = _result("money_demand", 41, 47, 0.6)
+    hits = {h.tactic: h for h in _apply_frames(norm, [ctx, cred, link, plain], links=((22, 40),))}
+    assert hits["credential_request"].score == 0.8
+    assert hits["phishing_link"].score == 0.7
+    assert "benign_context" in hits["money_demand"].modifiers
+    suspicious = {h.tactic: h for h in _apply_frames(norm, [ctx, plain], suspicious_link=True)}
+    assert suspicious["money_demand"].score == 0.6

@@ -87,8 +87,10 @@ class MessageAnalyzer:
         results = self.knowledge.index.analyze(norm)
         if any(not r.kind.startswith("frame:") for r in results):
             results.extend(self.knowledge.context_index.analyze(norm))
-        hits = _apply_frames(norm, results) if results else []
         indicators = tuple(extract_indicators(text))
+        suspicious = any(i.attrs.get(attr) for i in indicators for attr, _, _ in _LINK_SIGNALS)
+        links = tuple((i.start, i.end) for i in indicators if i.kind in _LINK_KINDS)
+        hits = _apply_frames(norm, results, suspicious, links) if results else []
         official = _official_source(indicators, sender)
         if hits:
             hits = _drop_official_links(hits, indicators)
@@ -158,15 +160,31 @@ def _shift(ind: Indicator, base: int) -> Indicator:
     )
 
 
-def _apply_frames(norm: NormalizedText, results: list[RecognizerResult]) -> list[Hit]:
+def _apply_frames(
+    norm: NormalizedText,
+    results: list[RecognizerResult],
+    suspicious_link: bool = False,
+    links: tuple[tuple[int, int], ...] = (),
+) -> list[Hit]:
+    """Frame-adjusted hits, then per tactic the strongest of overlapping ones: a longer hit
+    that holds its own negation ("chưa thanh toán phí") is not beaten by a shorter one that
+    the negation then cuts down. ``suspicious_link``: one of the message's links is a
+    look-alike, an APK or a shortener, and an everyday context (tuition, a class trip) is
+    no excuse for it; nor for a credential request, or a lure found on a link (``links``,
+    spans of the original text)."""
     frames = [r for r in results if r.kind.startswith("frame:")]
     tactics = [r for r in results if not r.kind.startswith("frame:")]
-    tactics = _dedupe(tactics)
     conditions = [f for f in frames if f.kind == "frame:condition"]
     hits: list[Hit] = []
     for r in tactics:
         score = r.score
         modifiers: list[str] = []
+        start, end = norm.to_original(r.start, r.end)
+        unexcused = (
+            suspicious_link
+            or r.kind == "credential_request"
+            or (r.kind == "phishing_link" and any(s < end and start < e for s, e in links))
+        )
         for f in frames:
             kind = f.kind[6:]
             if kind in ("condition", "minor", "doubt"):
@@ -185,6 +203,8 @@ def _apply_frames(norm: NormalizedText, results: list[RecognizerResult]) -> list
                     continue  # too far, or in another clause ("... không? Gửi ảnh đi")
             elif kind == "reported_speech" and f.start > r.start:
                 continue
+            elif kind == "benign_context" and unexcused:
+                continue  # "pay the tuition at hocphi-xxx.online with your bank login"
             if f.start < r.end and r.start < f.end and kind in ("warning", "news"):
                 # A cue that IS the evidence ("lừa đảo" in an accusation) is not a frame.
                 continue
@@ -192,9 +212,8 @@ def _apply_frames(norm: NormalizedText, results: list[RecognizerResult]) -> list
                 continue
             modifiers.append(kind)
             score *= FRAME_FACTORS.get(kind, 1.0)
-        start, end = norm.to_original(r.start, r.end)
         hits.append(Hit(r.kind, start, end, score, r.recognizer, r.language, tuple(modifiers)))
-    return hits
+    return _dedupe(hits)
 
 
 def _apply_quotes(text: str, hits: list[Hit]) -> list[Hit]:
@@ -311,14 +330,14 @@ def _in_condition(
     )
 
 
-def _dedupe(results: list[RecognizerResult]) -> list[RecognizerResult]:
+def _dedupe(hits: list[Hit]) -> list[Hit]:
     """Per tactic, keep the strongest of overlapping hits."""
-    results.sort(key=lambda r: (r.kind, -r.score, r.start, -r.end))  # ties: the longer span
-    kept: list[RecognizerResult] = []
-    for r in results:
-        if any(k.kind == r.kind and k.start < r.end and r.start < k.end for k in kept):
+    hits.sort(key=lambda h: (h.tactic, -h.score, h.start, -h.end))  # ties: the longer span
+    kept: list[Hit] = []
+    for h in hits:
+        if any(k.tactic == h.tactic and k.start < h.end and h.start < k.end for k in kept):
             continue
-        kept.append(r)
+        kept.append(h)
     return kept
 
 
