@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from notalone.detect.analyzer import FRAME_FACTORS, MessageAnalysis, MessageAnalyzer
+from notalone.detect.analyzer import (
+    FRAME_FACTORS,
+    OFFICIAL_FACTOR,
+    MessageAnalysis,
+    MessageAnalyzer,
+)
 from notalone.detect.explain import Explainer
 from notalone.detect.learned import LearnedStage, SpeakerAggregate, combine
 from notalone.detect.lexicon import Knowledge
@@ -62,6 +67,10 @@ def _frame_factor(analysis: MessageAnalysis) -> float:
         return FRAME_FACTORS["warning"]
     if any(m in _TELLING for h in analysis.hits for m in h.modifiers):
         return FRAME_FACTORS["reported_speech"]
+    if analysis.official:
+        # a genuine bank or operator SMS reads like spam to the model: an official sender or
+        # official-only links weigh for the model what they weigh for the patterns
+        return OFFICIAL_FACTOR
     return 1.0
 
 
@@ -193,6 +202,20 @@ class ConversationState:
         speaker.learned_p = q
         return True
 
+    def _learned_part(self, tactic_risk: float, state: SpeakerState) -> float:
+        """The learned probability as it counts in the risk. Without a minor in sight, the
+        model alone does not call a chat grooming: adults' sexual chat reads the same to it."""
+        share = _learned_share(tactic_risk, state.learned_p)
+        if (
+            share > LEARNED_ALONE_CAP
+            and tactic_risk < TACTIC_EVIDENCE
+            and not self.minor
+            and self._learned is not None
+            and self._learned.message_category(state.learned_text) == "grooming"
+        ):
+            return LEARNED_ALONE_CAP
+        return share
+
     @property
     def assessment(self) -> Assessment:
         return self._assessment if self._assessment is not None else self._assess(None)
@@ -254,7 +277,7 @@ class ConversationState:
                 continue  # the young person's own words raise no alarm against themselves
             if self._learned is not None:
                 # final risk: tactic evidence and the calibrated learned probability
-                combined, contrib = combine(risk.risk, _learned_share(risk.risk, state.learned_p))
+                combined, contrib = combine(risk.risk, self._learned_part(risk.risk, state))
             else:
                 combined, contrib = risk.risk, {"tactics": risk.risk}
             if combined > top_risk:
