@@ -342,3 +342,20 @@ def test_an_everyday_context_excuses_neither_a_credential_request_nor_a_lure_on_
     assert "benign_context" in hits["money_demand"].modifiers
     suspicious = {h.tactic: h for h in _apply_frames(norm, [ctx, plain], suspicious_link=True)}
     assert suspicious["money_demand"].score == 0.6
+
+
+class _SaysGrooming:
+    def message_category(self, folded: str) -> str:
+        return "grooming"
+
+
+def test_without_a_minor_in_sight_the_model_alone_does_not_alert_on_grooming() -> None:
+    from notalone.detect.conversation import LEARNED_ALONE_CAP, SpeakerState
+
+    state = DET.new_conversation()
+    state._learned = _SaysGrooming()  # type: ignore[assignment]
+    sure = SpeakerState(learned_p=0.97, learned_text="...")
+    assert state._learned_part(0.0, sure) == LEARNED_ALONE_CAP
+    assert state._learned_part(0.3, sure) == 0.97  # tactic evidence: the model counts in full
+    state.minor = True
+    assert state._learned_part(0.0, sure) == 0.97
