@@ -7,6 +7,7 @@ transfer") is discounted, and the evidence records why.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -85,9 +86,14 @@ class MessageAnalyzer:
             return self._analyze_long(text)
         norm = normalize(text, self.knowledge.vocabulary)
         results = self.knowledge.index.analyze(norm)
-        if any(not r.kind.startswith("frame:") for r in results):
-            results.extend(self.knowledge.context_index.analyze(norm))
         indicators = tuple(extract_indicators(text))
+        if not results and not indicators:
+            # most messages: nothing found, and only the sender can make them official
+            official = sender is not None and _official_sender(sender)
+            return MessageAnalysis((), (), norm.text, official=official)
+        kinds = {r.kind for r in results}
+        if any(not k.startswith("frame:") for k in kinds):
+            results.extend(self.knowledge.context_index.analyze(norm))
         suspicious = any(i.attrs.get(attr) for i in indicators for attr, _, _ in _LINK_SIGNALS)
         links = tuple((i.start, i.end) for i in indicators if i.kind in _LINK_KINDS)
         hits = _apply_frames(norm, results, suspicious, links) if results else []
@@ -97,15 +103,15 @@ class MessageAnalyzer:
             if official:
                 hits = _discount(hits, OFFICIAL_FACTOR, "official_source")
         hits.extend(_indicator_hits(indicators))
-        doubt = any(r.kind == "frame:doubt" for r in results)
+        doubt = "frame:doubt" in kinds
         if doubt and hits:
             hits = _discount(hits, FRAME_FACTORS["doubt"], "doubt")
         if self.lookup is not None and indicators:
             hits = _apply_registry(self.lookup, indicators, hits)
         if hits and _QUOTED.search(text):
             hits = _apply_quotes(text, hits)
-        warns = doubt or any(r.kind == "frame:warning" for r in results)
-        minor = any(r.kind == "frame:minor" for r in results)
+        warns = doubt or "frame:warning" in kinds
+        minor = "frame:minor" in kinds
         return MessageAnalysis(tuple(hits), indicators, norm.text, warns, minor, official)
 
     def _analyze_long(self, text: str) -> MessageAnalysis:
@@ -250,7 +256,12 @@ def _official_source(indicators: tuple[Indicator, ...], sender: str | None) -> b
     links = [i for i in indicators if i.kind in _LINK_KINDS]
     if any(not i.attrs.get("official") for i in links):
         return False
-    return bool(links) or (sender is not None and brand_for_sender(sender) is not None)
+    return bool(links) or (sender is not None and _official_sender(sender))
+
+
+@functools.lru_cache(maxsize=4096)
+def _official_sender(sender: str) -> bool:
+    return brand_for_sender(sender) is not None
 
 
 def _discount(hits: list[Hit], factor: float, why: str) -> list[Hit]:

@@ -47,7 +47,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from heapq import nlargest
-from itertools import pairwise
+from itertools import pairwise, repeat
 from pathlib import Path
 from typing import Any
 
@@ -187,11 +187,8 @@ class LearnedStage:
             toks = [t[:MAX_TOKEN_CHARS] for t in toks]
         total = sum(map(self._words.__getitem__, toks))
         if len(toks) > 1:
-            get = self._bigram
-            for pair in pairwise(toks):
-                v = get(pair)
-                if v is not None:
-                    total += v
+            # one C-level pass: get(pair, 0.0) for every adjacent pair
+            total += sum(map(self._bigram, pairwise(toks), repeat(0.0)))
         return self.bias + total / math.sqrt(len(toks))
 
     def message_probability(self, folded: str) -> float:
