@@ -336,9 +336,14 @@ def make_answer(
 def fetch_rows(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
     """Rows of the given keys: on PostgreSQL one ``unnest`` join on the unique index per
     1,000 keys (an ``IN`` list of hundreds of values can make the planner scan the table), on
-    SQLite one query per kind with ``IN`` lists of at most 500 values."""
-    if session.get_bind().dialect.name == "postgresql":
+    SQLite one prepared single-key read per key at the driver level (in process, ~10 µs each:
+    cheaper than the ORM's row processing), elsewhere one query per kind with ``IN`` lists of at
+    most 500 values."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         return _fetch_rows_postgres(session, list(dict.fromkeys(keys)))
+    if dialect == "sqlite":
+        return _fetch_rows_sqlite(session, list(dict.fromkeys(keys)))
     by_kind: dict[str, list[str]] = {}
     for kind, normalized in keys:
         by_kind.setdefault(kind, []).append(normalized)
@@ -364,6 +369,22 @@ def _fetch_rows_postgres(
             cur.execute(_MANY_SQL, ([k for k, _ in chunk], [n for _, n in chunk]))
             for kind, normalized, *rest in cur.fetchall():
                 out[(kind, normalized)] = _row_of(rest)
+    return out
+
+
+def _fetch_rows_sqlite(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    out: dict[tuple[str, str], Any] = {}
+    dbapi: Any = session.connection().connection.driver_connection
+    sql = _FAST_SQL.format(p="?")
+    cursor = dbapi.cursor()
+    try:
+        for key in keys:
+            cursor.execute(sql, key)
+            found = cursor.fetchone()
+            if found is not None:
+                out[key] = _row_of(found)
+    finally:
+        cursor.close()
     return out
 
 
