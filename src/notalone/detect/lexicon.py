@@ -344,11 +344,10 @@ def _compile_patterns(
             requires = regex_requirements(regex) if anchors is None else frozenset()
             if anchors is None:
                 literals: tuple[str, ...] = regex_needles(regex) or leading_needles(regex)
-            elif "regex" in entry:
-                # An anchored regex's anchor is often a common word ("you are our 100th
-                # visitor"): its rarest literal run gates it as well.
-                literals = regex_needles(regex)
             else:
+                # An anchored regex is tried only where its leading word stands (one match
+                # call each): a needle search first would cost as much. (A regex whose
+                # leading word is common is not anchored at all, see above.)
                 literals = ()
             needles = tuple(literals) if literals else None
             if "regex" in entry:

@@ -483,6 +483,30 @@ def _ends_word(item: Any, p: Any) -> bool:
 
 
 DIGIT = "#digit"
+INNER_DOT = "#innerdot"  # a "." followed by something other than a space
+
+
+def _starts_unspaced(item: Any, p: Any) -> bool:
+    """Whether every match of this regex element starts with a character that is not a space."""
+    op, av = item
+    if op is p.LITERAL:
+        return not chr(av).isspace()
+    if op is p.IN:
+        return all(
+            (o is p.LITERAL and not chr(a).isspace())
+            or (o is p.RANGE)
+            or (o is p.CATEGORY and a in (p.CATEGORY_DIGIT, p.CATEGORY_WORD))
+            for o, a in av
+        )
+    if op is p.SUBPATTERN:
+        data = list(av[3].data)
+        return bool(data) and _starts_unspaced(data[0], p)
+    if op is p.BRANCH:
+        return all(bool(alt.data) and _starts_unspaced(alt.data[0], p) for alt in av[1])
+    if op in (p.MAX_REPEAT, p.MIN_REPEAT, p.POSSESSIVE_REPEAT):
+        lo, _, sub = av
+        return bool(lo) and bool(sub.data) and _starts_unspaced(sub.data[0], p)
+    return False
 
 
 def regex_requirements(source: str) -> frozenset[str]:
@@ -502,10 +526,12 @@ def regex_requirements(source: str) -> frozenset[str]:
 
 def _mandatory(items: list[Any], p: Any) -> set[str]:
     out: set[str] = set()
-    for op, av in items:
+    for i, (op, av) in enumerate(items):
         if op is p.LITERAL:
             ch = chr(av)
-            if not ch.isalnum() and not ch.isspace():
+            if ch == "." and i + 1 < len(items) and _starts_unspaced(items[i + 1], p):
+                out.add(INNER_DOT)  # "bit.ly", "1.2": not the full stop ending a sentence
+            elif not ch.isalnum() and not ch.isspace():
                 out.add(ch)
         elif op is p.IN:
             if all(o is p.CATEGORY and a is p.CATEGORY_DIGIT for o, a in av):

@@ -18,6 +18,7 @@ from itertools import pairwise
 from notalone.detect.normalize import NormalizedText
 from notalone.detect.phrases import (
     DIGIT,
+    INNER_DOT,
     TOKEN_RE,
     accent_marks,
     at_word_start,
@@ -95,6 +96,7 @@ class PatternRecognizer(Recognizer):
 
 
 _DIGIT_RE = re.compile(r"\d")
+_INNER_DOT_RE = re.compile(r"\.\S")
 
 
 class PatternIndex:
@@ -130,15 +132,12 @@ class PatternIndex:
         prefixes = sorted({k[:-1] for k in self._gates if k.endswith("*")}, key=len, reverse=True)
         self._prefix_lengths = sorted({len(p) for p in prefixes})
         self._prefix_re = re.compile(literal_trie(prefixes)) if prefixes else None
-        # Unanchored regexes run only when one of their needles occurs (and those without any
-        # needle when the characters they require are present).
-        self._by_needle: dict[str, list[tuple[int, frozenset[str]]]] = {}
-        self._unguarded: list[tuple[int, frozenset[str]]] = []
+        # Unanchored regexes run when the characters they require are present (checked per
+        # distinct requirement, a handful of sets) and one of their needles occurs.
+        by_requires: dict[frozenset[str], list[tuple[int, frozenset[str] | None]]] = {}
         for ordinal, requires, needles in always:
-            if needles is None:
-                self._unguarded.append((ordinal, requires))
-            for needle in needles or ():
-                self._by_needle.setdefault(needle, []).append((ordinal, requires))
+            by_requires.setdefault(requires, []).append((ordinal, needles))
+        self._by_requires = list(by_requires.items())
         # All needles are searched for at once. The literals that match at one position form a
         # chain of prefixes, so the longest one found there (what the trie matches), with its
         # prefixes (``_needle_prefixes``), is exactly that position's set.
@@ -199,14 +198,18 @@ class PatternIndex:
             chars = set(folded)
             if _DIGIT_RE.search(folded):
                 chars.add(DIGIT)
-            found = self._needles_in(folded)
-            # only the unanchored regexes one of whose needles occurs, and those without needles
-            for needle in found:
-                for ordinal, requires in self._by_needle.get(needle, ()):
-                    if requires <= chars:
-                        chosen.add(ordinal)
-            for ordinal, requires in self._unguarded:
-                if requires <= chars:
+            if "." in chars and _INNER_DOT_RE.search(folded):
+                chars.add(INNER_DOT)
+            found: set[str] | None = None
+            for requires, group in self._by_requires:
+                if not requires <= chars:
+                    continue
+                for ordinal, wanted in group:
+                    if wanted is not None:
+                        if found is None:
+                            found = self._needles_in(folded)
+                        if wanted.isdisjoint(found):
+                            continue
                     chosen.add(ordinal)
         results: list[RecognizerResult] = []
         if not chosen:
