@@ -136,7 +136,7 @@ class PhraseCompiler:
             rf"(?:{body})(?![^\W_])",
             _anchors(items, self._common),
             _head(items),
-            _needs(items),
+            _needs(items, self._common),
             _required_accents(items),
         )
 
@@ -266,7 +266,7 @@ def _head(items: Sequence[_Item]) -> frozenset[str] | None:
     return items[0].head
 
 
-def _needs(items: Sequence[_Item]) -> tuple[frozenset[str], ...]:
+def _needs(items: Sequence[_Item], costs: WordCosts) -> tuple[frozenset[str], ...]:
     """The token sets of every required element whose words are whole tokens (prefix elements
     are left out: their tokens are open-ended). Rarest first, so a check fails early."""
     slots = {
@@ -276,7 +276,7 @@ def _needs(items: Sequence[_Item]) -> tuple[frozenset[str], ...]:
         and item.anchors
         and not any(t.endswith("*") for t in item.anchors)
     }
-    return tuple(sorted(slots, key=lambda s: (len(s), sorted(s))))
+    return tuple(sorted(slots, key=lambda s: (_set_cost(s, costs), sorted(s))))
 
 
 def _union_all(sets: Iterable[frozenset[str] | None]) -> frozenset[str] | None:

@@ -126,7 +126,9 @@ class PatternIndex:
                 # An anchored candidate checks its own needles: a few of them, in one regex.
                 own = re.compile(literal_trie(needles)) if needles else None
                 for token in pattern.anchors:
-                    self._gates.setdefault(token, []).append((ordinal, pattern.needs, own))
+                    # the slot that holds the anchor is met wherever the anchor was found
+                    needs = tuple(slot for slot in pattern.needs if token not in slot)
+                    self._gates.setdefault(token, []).append((ordinal, needs, own))
         self._always = bool(always)
         self._anchor_keys_all = frozenset(self._gates)
         prefixes = sorted({k[:-1] for k in self._gates if k.endswith("*")}, key=len, reverse=True)
