@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from notalone.detect.indicators import load_indicator_data
 from notalone.server.db import make_engine, make_session_factory
 from notalone.server.i18n import Catalogues
 from notalone.server.observability import (
@@ -92,6 +93,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # the normalisers' data files (public-suffix list, banks...) load now, not during the
+        # first lookup
+        await run_in_threadpool(load_indicator_data)
         if preload_detector:
             await run_in_threadpool(services.detector)
         log.info("started", extra={"environment": settings.environment})
