@@ -359,3 +359,30 @@ def test_without_a_minor_in_sight_the_model_alone_does_not_alert_on_grooming() -
     assert state._learned_part(0.3, sure) == 0.97  # tactic evidence: the model counts in full
     state.minor = True
     assert state._learned_part(0.0, sure) == 0.97
+
+
+def _age_then_sex(answer: str, asker_age: str = "") -> dict[str, Any]:
+    return {
+        "id": "a2",
+        "messages": [
+            {"from": "m", "text": f"hey {asker_age}how old are you?".strip()},
+            {"from": "w", "text": answer},
+            {"from": "m", "text": "what are you wearing right now"},
+            {"from": "m", "text": "send me a pic of you in bed"},
+        ],
+    }
+
+
+def test_age_then_sexual_talk_is_not_grooming_when_the_other_says_they_are_an_adult() -> None:
+    result = _analyze(_age_then_sex("lol im 27, you?"))
+    assert result["level"] not in HIGH or result["category"] != "grooming"
+
+
+def test_age_then_sexual_talk_is_grooming_when_the_other_is_a_minor() -> None:
+    result = _analyze(_age_then_sex("im 14"))
+    assert result["level"] in HIGH and result["category"] == "grooming"
+
+
+def test_the_askers_own_adult_age_does_not_excuse_him() -> None:
+    result = _analyze(_age_then_sex("why?", asker_age="im 35 btw, "))
+    assert result["level"] in HIGH and result["category"] == "grooming"

@@ -70,6 +70,7 @@ class MessageAnalysis:
     warns: bool = False  # the message calls something a scam or warns about one
     minor: bool = False  # the message says someone in the conversation is under 18
     official: bool = False  # it comes from an official sender or links only official domains
+    adult: bool = False  # the speaker says they are an adult
 
 
 class MessageAnalyzer:
@@ -112,7 +113,8 @@ class MessageAnalyzer:
             hits = _apply_quotes(text, hits)
         warns = doubt or "frame:warning" in kinds
         minor = "frame:minor" in kinds
-        return MessageAnalysis(tuple(hits), indicators, norm.text, warns, minor, official)
+        adult = "frame:adult" in kinds
+        return MessageAnalysis(tuple(hits), indicators, norm.text, warns, minor, official, adult)
 
     def _analyze_long(self, text: str) -> MessageAnalysis:
         # A huge paste is scanned in overlapping windows so every span stays exact.
@@ -145,6 +147,7 @@ class MessageAnalyzer:
             text[:MAX_MESSAGE_CHARS].lower(),
             warns=any(p.warns for p in parts),
             minor=any(p.minor for p in parts),
+            adult=any(p.adult for p in parts),
         )
 
     def language_votes(self, text: str, folded: str) -> dict[str, int]:
@@ -193,7 +196,7 @@ def _apply_frames(
         )
         for f in frames:
             kind = f.kind[6:]
-            if kind in ("condition", "minor", "doubt"):
+            if kind in ("condition", "minor", "doubt", "adult"):
                 # conditions only shape negation, below; minor cues shape categories; doubt
                 # weighs on the whole message, links included (see analyze)
                 continue

@@ -107,6 +107,9 @@ class ConversationState:
         # A declared child is the young person the platform protects; otherwise a minor shows
         # only through a cue in the chat ("im 13", "em học lớp 8").
         self.minor = child is not None
+        # Who said they are an adult ("25 f"): rules marked unless_adult do not fire at a speaker
+        # whose listener did, unless a minor shows. Bounded like the speakers.
+        self.adults: set[str] = set()
         self.lang = lang
         self.country = country or knowledge.default_country
         self.speakers: dict[str, SpeakerState] = {}
@@ -143,14 +146,14 @@ class ConversationState:
         changed = bool(analysis.indicators)
         if analysis.minor and not self.minor:
             self.minor = True
-            for other in self.speakers.values():
-                if other.best:
-                    other.risk = score_speaker(other.best, self.knowledge, minor=True)
-            changed = True
+            changed |= self._rescore_all()
+        if analysis.adult and message.sender not in self.adults and len(self.adults) < MAX_SPEAKERS:
+            self.adults.add(message.sender)
+            changed |= self._rescore_all()
         if analysis.warns and not analysis.hits and speaker.last_hit == index - 1:
             # "Is this a scam?" right after pasting a message: what was pasted is shown, not
             # said. The previous message's evidence becomes a quotation in a warning.
-            changed |= self._requalify(speaker, index - 1)
+            changed |= self._requalify(message.sender, speaker, index - 1)
         if analysis.hits:
             factor = CHILD_FACTOR if message.sender == self.child else 1.0
             for hit in analysis.hits:
@@ -167,7 +170,7 @@ class ConversationState:
                     modifiers,
                 )
                 changed |= self._keep(speaker, ev)
-            speaker.risk = score_speaker(speaker.best, self.knowledge, minor=self.minor)
+            speaker.risk = self._score(message.sender, speaker)
             speaker.last_hit = index
         if self._learned is not None and message.sender != self.child and analysis.folded:
             changed |= self._learn(speaker, analysis.folded, _frame_factor(analysis))
@@ -231,7 +234,19 @@ class ConversationState:
                 state = self.speakers[name] = SpeakerState()
         return state
 
-    def _requalify(self, speaker: SpeakerState, message: int) -> bool:
+    def _score(self, name: str, state: SpeakerState) -> SpeakerRisk:
+        # the listener said they are an adult: anyone in the chat other than this speaker
+        adult = not self.minor and any(a != name for a in self.adults)
+        return score_speaker(state.best, self.knowledge, minor=self.minor, adult=adult)
+
+    def _rescore_all(self) -> bool:
+        """What a speaker's evidence means changed (a minor or an adult showed): re-score."""
+        for name, state in self.speakers.items():
+            if state.best:
+                state.risk = self._score(name, state)
+        return True
+
+    def _requalify(self, name: str, speaker: SpeakerState, message: int) -> bool:
         changed = False
         for tactic, kept in speaker.evidence.items():
             for n, ev in enumerate(kept):
@@ -244,7 +259,7 @@ class ConversationState:
             speaker.best[tactic] = _combined(kept)
         if changed:
             speaker.best = {t: s for t, s in speaker.best.items() if s > 0}
-            speaker.risk = score_speaker(speaker.best, self.knowledge, minor=self.minor)
+            speaker.risk = self._score(name, speaker)
         return changed
 
     @staticmethod

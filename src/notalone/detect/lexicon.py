@@ -37,11 +37,12 @@ FRAME_KINDS = (
     "condition",
     "minor",  # someone in the conversation says a participant is under 18 ("im 13")
     "doubt",  # the speaker asks whether something is genuine ("is this real?")
+    "adult",  # the speaker says they are an adult ("im 25", "25 f", "j'ai 30 ans")
 )
 # Frames looked for in every message; the others only shape hits, so they run only where a
 # tactic was found. Warnings: "is this a scam?" requalifies the message before it. Minor
 # cues: the child's own "im 13" has no tactic in it, yet it decides what the chat is.
-MESSAGE_FRAMES = frozenset({"frame:warning", "frame:minor", "frame:doubt"})
+MESSAGE_FRAMES = frozenset({"frame:warning", "frame:minor", "frame:doubt", "frame:adult"})
 TACTIC_TEXT_FIELDS = ("name", "description", "why", "advice")
 
 
@@ -66,6 +67,9 @@ class Rule:
     # Only where the conversation shows a minor (a declared child, or a cue such as "im 13"):
     # image requests and sexual talk between adults are not grooming.
     needs_minor: bool = False
+    # Not when the one it targets says they are an adult ("25 f") and nobody says a minor is
+    # there: adults ask each other's age too.
+    unless_adult: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +236,7 @@ def _load_categories(
                     float(rule["risk"]),
                     None if floor is None else float(floor),
                     bool(rule.get("needs_minor", False)),
+                    bool(rule.get("unless_adult", False)),
                 )
             )
         for t in [*weights, *(t for r in rules for g in r.groups for t in g)]:

@@ -29,10 +29,11 @@ def noisy_or(values: list[float]) -> float:
 
 
 def score_speaker(
-    best: Mapping[str, float], knowledge: Knowledge, *, minor: bool = True
+    best: Mapping[str, float], knowledge: Knowledge, *, minor: bool = True, adult: bool = False
 ) -> SpeakerRisk:
     """``best`` maps a tactic to the best (frame-adjusted) score this speaker showed;
-    ``minor`` says whether the conversation shows a minor (rules may need one)."""
+    ``minor`` says whether the conversation shows a minor (rules may need one); ``adult``,
+    whether the one this speaker talks to says they are an adult (and no minor shows)."""
     if not best:
         return SpeakerRisk(0.0, None, None)
     tactics = knowledge.tactics
@@ -41,7 +42,7 @@ def score_speaker(
     rule_risk, rule_category, rule_name = 0.0, None, None
     for cid, cat in knowledge.categories.items():
         for n, rule in enumerate(cat.rules):
-            if rule.needs_minor and not minor:
+            if (rule.needs_minor and not minor) or (rule.unless_adult and adult):
                 continue
             need = floor if rule.min_score is None else rule.min_score
             group_best = []
