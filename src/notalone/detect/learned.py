@@ -132,13 +132,19 @@ class _WordCache(dict[str, float]):
 
     def __init__(self, weights: Mapping[str, float]) -> None:
         super().__init__()
-        self._weights = weights
+        # the same weights keyed without their "w:" / "g:" prefix: a new word's n-grams are
+        # looked up as slices, with no feature string built (what ``word_features`` names)
+        self._word = {k[2:]: v for k, v in weights.items() if k.startswith("w:")}.get
+        self._gram = {k[2:]: v for k, v in weights.items() if k.startswith("g:")}.get
 
     def __missing__(self, word: str) -> float:
-        get = self._weights.get
-        value = 0.0
-        for feat in word_features(word):
-            value += get(feat, 0.0)
+        gram = self._gram
+        marked = f"<{word}>"
+        size = len(marked)
+        value = self._word(word, 0.0)
+        for n in NGRAM_SIZES:
+            for i in range(size - n + 1):
+                value += gram(marked[i : i + n], 0.0)
         if len(self) >= WORD_CACHE_SIZE:
             self.clear()
         self[word] = value
