@@ -9,7 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from notalone.detect import Detector
 from notalone.detect.learned import (
     FORMAT_VERSION,
     LearnedStage,
@@ -190,3 +193,20 @@ def test_bundled_model_loads() -> None:
         pytest.skip(f"no bundled model: {exc}")
     assert bundled.card["format_version"] == FORMAT_VERSION
     assert bundled.message_probability(fold("WINNER!! claim your free prize, call now")) > 0.5
+
+
+_STAGE = Detector.default().learned
+
+
+@given(st.lists(st.floats(min_value=0.0, max_value=1.0), min_size=1, max_size=60))
+def test_the_speaker_aggregate_keeps_the_top_k_of_its_window(values: list[float]) -> None:
+    from heapq import nlargest
+
+    stage = _STAGE
+    assert stage is not None
+    agg = stage.new_aggregate()
+    agg.k, agg.window = 3, 7
+    for i, p in enumerate(values):
+        agg.update(p)
+        window = values[max(0, i + 1 - agg.window) : i + 1]
+        assert agg._top == nlargest(agg.k, window)

@@ -358,13 +358,16 @@ class SpeakerAggregate:
         recent = self._recent
         recent.append(p)
         evicted = recent.popleft() if len(recent) > self.window else None
-        if (
-            len(self._top) < self.k
-            or p > self._kth
-            or (evicted is not None and evicted >= self._kth)
-        ):
-            self._top = nlargest(self.k, recent)
-            self._kth = self._top[-1] if len(self._top) >= self.k else -1.0
+        top = self._top
+        if evicted is not None and evicted >= self._kth:
+            # a member of the top k may have left the window: recompute from the window
+            top = self._top = nlargest(self.k, recent)
+        elif len(top) < self.k or p > self._kth:
+            # the new value enters the top k (a short, sorted list): no need to scan the window
+            top.append(p)
+            top.sort(reverse=True)
+            del top[self.k :]
+        self._kth = top[-1] if len(top) >= self.k else -1.0
         self.probability = self._stage.calibrate(self.score)
         return self.probability
 
