@@ -348,7 +348,9 @@ def _compile_patterns(
                 regex, first, needs, accents = source, anchors, (), ()
             requires = regex_requirements(regex) if anchors is None else frozenset()
             if anchors is None:
-                literals: tuple[str, ...] = regex_needles(regex) or leading_needles(regex)
+                literals: tuple[str, ...] = regex_needles(
+                    regex, compiler.word_costs
+                ) or leading_needles(regex)
             else:
                 # An anchored regex is tried only where its leading word stands (one match
                 # call each): a needle search first would cost as much. (A regex whose

@@ -484,6 +484,7 @@ def _ends_word(item: Any, p: Any) -> bool:
 
 DIGIT = "#digit"
 INNER_DOT = "#innerdot"  # a "." followed by something other than a space
+ANY_OF = "#any:"  # + characters: one of them is present
 
 
 def _starts_unspaced(item: Any, p: Any) -> bool:
@@ -536,6 +537,9 @@ def _mandatory(items: list[Any], p: Any) -> set[str]:
         elif op is p.IN:
             if all(o is p.CATEGORY and a is p.CATEGORY_DIGIT for o, a in av):
                 out.add(DIGIT)
+            elif av and all(o is p.LITERAL and not chr(a).isalnum() for o, a in av):
+                # one of a few punctuation marks ("[-.]"): needs any of them
+                out.add(ANY_OF + "".join(sorted(chr(a) for _, a in av)))
         elif op is p.SUBPATTERN:
             out |= _mandatory(list(av[3].data), p)
         elif op in (p.MAX_REPEAT, p.MIN_REPEAT, p.POSSESSIVE_REPEAT):
@@ -548,11 +552,13 @@ def _mandatory(items: list[Any], p: Any) -> set[str]:
     return out
 
 
-def regex_needles(source: str) -> tuple[str, ...]:
+def regex_needles(source: str, costs: WordCosts | None = None) -> tuple[str, ...]:
     """Substrings of which every match of a regex contains at least one ("." + a TLD, say).
 
     Runs of literal characters (and groups of literal alternatives) in the regex's top-level
-    sequence are mandatory; the most selective run wins. Empty when none is evident.
+    sequence are mandatory; the most selective run wins: the one whose needles are least
+    likely in ordinary text by ``costs`` when given ("len", "vao" are everyday words), else
+    the longest. Empty when none is evident.
     """
     parser = _sre_parser()
     try:
@@ -562,9 +568,14 @@ def regex_needles(source: str) -> tuple[str, ...]:
     best: set[str] = set()
     current: set[str] = {""}
 
+    def better(a: set[str], b: set[str]) -> bool:
+        if costs is not None:
+            return _needle_cost(a, costs) < _needle_cost(b, costs)
+        return _selectivity(a) > _selectivity(b)
+
     def flush() -> None:
         nonlocal best, current
-        if min(map(len, current)) >= 2 and (not best or _selectivity(current) > _selectivity(best)):
+        if min(map(len, current)) >= 2 and (not best or better(current, best)):
             best = current
         current = {""}
 
@@ -580,6 +591,21 @@ def regex_needles(source: str) -> tuple[str, ...]:
 
 def _selectivity(needles: set[str]) -> float:
     return min(map(len, needles)) - 0.05 * len(needles)
+
+
+def _needle_cost(needles: set[str], costs: WordCosts) -> float:
+    """How often a message holds one of these substrings, roughly: a whole everyday word is
+    likely, a short run is likely, a long one is not."""
+    total = 0.0
+    for needle in needles:
+        word = needle.strip()
+        if word in costs.common:
+            total += 40  # in a large share of messages: worth dozens of rare needles
+        elif word in costs.frequent:
+            total += 15
+        else:
+            total += _SHORT_COST.get(len(needle), 1)
+    return total
 
 
 def _literal_alternatives(op: Any, av: Any, p: Any) -> list[str] | None:

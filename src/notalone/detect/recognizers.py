@@ -17,6 +17,7 @@ from itertools import pairwise
 
 from notalone.detect.normalize import NormalizedText
 from notalone.detect.phrases import (
+    ANY_OF,
     DIGIT,
     INNER_DOT,
     TOKEN_RE,
@@ -140,6 +141,9 @@ class PatternIndex:
         for ordinal, requires, needles in always:
             by_requires.setdefault(requires, []).append((ordinal, needles))
         self._by_requires = list(by_requires.items())
+        self._any_of = sorted(
+            {r for requires in by_requires for r in requires if r.startswith(ANY_OF)}
+        )
         # All needles are searched for at once. The literals that match at one position form a
         # chain of prefixes, so the longest one found there (what the trie matches), with its
         # prefixes (``_needle_prefixes``), is exactly that position's set.
@@ -202,6 +206,9 @@ class PatternIndex:
                 chars.add(DIGIT)
             if "." in chars and _INNER_DOT_RE.search(folded):
                 chars.add(INNER_DOT)
+            for token in self._any_of:
+                if not chars.isdisjoint(token[len(ANY_OF) :]):
+                    chars.add(token)
             found: set[str] | None = None
             for requires, group in self._by_requires:
                 if not requires <= chars:
