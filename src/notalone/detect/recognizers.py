@@ -104,7 +104,10 @@ class PatternIndex:
     """All patterns of many recognizers, looked up by the tokens a text contains.
 
     Anchors are whole tokens ("khach"), token bigrams ("khach san") or token prefixes
-    ("scammer*"). Patterns with no anchor run only when the characters they need are present.
+    ("scammer*"); a pattern found through its anchor runs only if the text also holds a word of
+    each of its other required elements. Patterns with no anchor run only when the characters
+    they need are present and one of their literal needles occurs. The index is a shortcut:
+    it finds exactly what running every pattern over the text finds (tests/detect).
     """
 
     def __init__(self, recognizers: Iterable[PatternRecognizer]) -> None:
@@ -184,9 +187,6 @@ class PatternIndex:
             found |= self._needle_prefixes[m.group()]
             pos = m.start() + 1
         return found
-
-    def _anchors_in(self, folded: str) -> frozenset[str]:
-        return self._anchor_keys_all.intersection(self._tokens_in(folded)[1])
 
     def analyze(self, text: NormalizedText) -> list[RecognizerResult]:
         folded = text.text
