@@ -56,8 +56,13 @@ def _descendants(pid: int) -> list[int]:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process and its descendants (Linux /proc), 0.0 elsewhere."""
+    return processes_cpu_seconds(_descendants(pid))
+
+
+def processes_cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes (Linux /proc); one that is gone counts 0."""
     total = 0
-    for p in _descendants(pid):
+    for p in pids:
         try:
             with open(f"/proc/{p}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()

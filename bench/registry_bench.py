@@ -34,7 +34,14 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api_bench import cpu_seconds, drive_processes, free_port, percentile, wait_ready
+from api_bench import (
+    cpu_seconds,
+    drive_processes,
+    free_port,
+    percentile,
+    processes_cpu_seconds,
+    wait_ready,
+)
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MOBILE = ["32", "33", "34", "35", "36", "37", "38", "39", "70", "76", "77", "78", "79", "81",
@@ -155,18 +162,6 @@ def postgres_backend_pids(url: str) -> list[int]:
         engine.dispose()
 
 
-def _proc_cpu(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        except (OSError, IndexError, ValueError):
-            continue
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def batch_lookups(port: int, count: int, rounds: int) -> list[float]:
     rng = random.Random(11)
     times = []
@@ -213,13 +208,13 @@ def serve_and_measure(url: str, data_dir: Path, args: argparse.Namespace) -> dic
         db_pids = postgres_backend_pids(url) if url.startswith("postgresql") else []
         load_before = os.getloadavg()[0]
         cpu_before = cpu_seconds(server.pid)
-        db_before = _proc_cpu(db_pids)
+        db_before = processes_cpu_seconds(db_pids)
         run = drive_processes(
             port, lookup_payloads, (port, args.count), args.requests, args.concurrency,
             args.clients,
         )  # fmt: skip
         server_cpu = cpu_seconds(server.pid) - cpu_before
-        db_cpu = _proc_cpu(db_pids) - db_before
+        db_cpu = processes_cpu_seconds(db_pids) - db_before
         load_after = os.getloadavg()[0]
         latencies, errors, elapsed = run["latencies"], run["errors"], run["elapsed"]
         cpu_before = cpu_seconds(server.pid)
