@@ -90,8 +90,7 @@ class MessageAnalyzer:
         indicators = tuple(extract_indicators(text))
         if not results and not indicators:
             # most messages: nothing found, and only the sender can make them official
-            official = sender is not None and _official_sender(sender)
-            return MessageAnalysis((), (), norm.text, official=official)
+            return MessageAnalysis((), (), norm.text, official=_official_source((), sender))
         kinds = {r.kind for r in results}
         if any(not k.startswith("frame:") for k in kinds):
             results.extend(self.knowledge.context_index.analyze(norm))

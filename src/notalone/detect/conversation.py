@@ -146,10 +146,12 @@ class ConversationState:
         changed = bool(analysis.indicators)
         if analysis.minor and not self.minor:
             self.minor = True
-            changed |= self._rescore_all()
+            self._rescore_all()
+            changed = True
         if analysis.adult and message.sender not in self.adults and len(self.adults) < MAX_SPEAKERS:
             self.adults.add(message.sender)
-            changed |= self._rescore_all()
+            self._rescore_all()
+            changed = True
         if analysis.warns and not analysis.hits and speaker.last_hit == index - 1:
             # "Is this a scam?" right after pasting a message: what was pasted is shown, not
             # said. The previous message's evidence becomes a quotation in a warning.
@@ -239,12 +241,11 @@ class ConversationState:
         adult = not self.minor and any(a != name for a in self.adults)
         return score_speaker(state.best, self.knowledge, minor=self.minor, adult=adult)
 
-    def _rescore_all(self) -> bool:
+    def _rescore_all(self) -> None:
         """What a speaker's evidence means changed (a minor or an adult showed): re-score."""
         for name, state in self.speakers.items():
             if state.best:
                 state.risk = self._score(name, state)
-        return True
 
     def _requalify(self, name: str, speaker: SpeakerState, message: int) -> bool:
         changed = False

@@ -112,8 +112,7 @@ class PhraseCompiler:
         common: frozenset[str] | WordCosts = frozenset(),
     ) -> None:
         # frequent words make poor anchors
-        self._common = common if isinstance(common, WordCosts) else WordCosts(common)
-        self.word_costs = self._common
+        self.word_costs = common if isinstance(common, WordCosts) else WordCosts(common)
         self._variants = {fold(k): [fold(v) for v in vs] for k, vs in variants.items()}
         self._written = {fold(k): [k, *vs] for k, vs in variants.items()}  # with accents
         self._class_src = dict(classes)
@@ -134,9 +133,9 @@ class PhraseCompiler:
         # ahead fast. The start-of-word check is done by the caller (see ``at_word_start``).
         return Compiled(
             rf"(?:{body})(?![^\W_])",
-            _anchors(items, self._common),
+            _anchors(items, self.word_costs),
             _head(items),
-            _needs(items, self._common),
+            _needs(items, self.word_costs),
             _required_accents(items),
         )
 
@@ -163,7 +162,7 @@ class PhraseCompiler:
                 group = (
                     inner[0]
                     if len(inner) == 1
-                    else _Item(_join(inner), _anchors(inner, self._common), head=_head(inner))
+                    else _Item(_join(inner), _anchors(inner, self.word_costs), head=_head(inner))
                 )
                 alternatives[-1].append(
                     _Item(
@@ -190,7 +189,7 @@ class PhraseCompiler:
     def _alternation(self, alternatives: Sequence[Sequence[_Item]]) -> _Item:
         """One element matching any of several sequences (a group, or a class's entries)."""
         regex = "|".join(_join(alt) for alt in alternatives)
-        anchors = _union_all(_anchors(alt, self._common) for alt in alternatives)
+        anchors = _union_all(_anchors(alt, self.word_costs) for alt in alternatives)
         return _Item(f"(?:{regex})", anchors, head=_union_all(_head(alt) for alt in alternatives))
 
     def _atom(self, tok: str, phrase: str) -> _Item:

@@ -114,25 +114,22 @@ class PatternIndex:
         # Every pattern is known by its place in load order (its ordinal): candidates run in
         # that order whatever the (hash-dependent) order of the sets they were found through.
         self._entries: list[tuple[PatternRecognizer, Pattern]] = []
-        # anchor -> (ordinal, the other words a match needs, the literals one of which it holds)
-        self._gates: dict[
-            str, list[tuple[int, tuple[frozenset[str], ...], re.Pattern[str] | None]]
-        ] = {}
+        # anchor -> (ordinal, the words of its other required elements). An anchored pattern is
+        # only tried where its anchor stands, so literal needles would not make it cheaper.
+        self._gates: dict[str, list[tuple[int, tuple[frozenset[str], ...]]]] = {}
         always: list[tuple[int, frozenset[str], frozenset[str] | None]] = []
         for rec in recognizers:
             for pattern in rec.patterns:
                 ordinal = len(self._entries)
                 self._entries.append((rec, pattern))
-                needles = frozenset(pattern.needles) if pattern.needles else None
                 if pattern.anchors is None:
+                    needles = frozenset(pattern.needles) if pattern.needles else None
                     always.append((ordinal, pattern.requires, needles))
                     continue
-                # An anchored candidate checks its own needles: a few of them, in one regex.
-                own = re.compile(literal_trie(needles)) if needles else None
                 for token in pattern.anchors:
                     # the slot that holds the anchor is met wherever the anchor was found
                     needs = tuple(slot for slot in pattern.needs if token not in slot)
-                    self._gates.setdefault(token, []).append((ordinal, needs, own))
+                    self._gates.setdefault(token, []).append((ordinal, needs))
         self._always = bool(always)
         self._anchor_keys_all = frozenset(self._gates)
         prefixes = sorted({k[:-1] for k in self._gates if k.endswith("*")}, key=len, reverse=True)
@@ -160,9 +157,9 @@ class PatternIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def _tokens_in(self, folded: str) -> tuple[list[str], set[str]]:
-        """The text's tokens in order, and every token, bigram "a b" and indexed prefix "p*"
-        it holds (what anchors and ``Pattern.needs`` are checked against)."""
+    def _tokens_in(self, folded: str) -> set[str]:
+        """Every token, bigram "a b" and indexed prefix "p*" the text holds (what anchors and
+        ``Pattern.needs`` are checked against)."""
         words = TOKEN_RE.findall(folded)
         present = set(words)
         if len(words) > 1:
@@ -174,7 +171,7 @@ class PatternIndex:
                 token = TOKEN_RE.match(folded, m.start())
                 word = token.group() if token else ""
                 present.update(f"{word[:n]}*" for n in self._prefix_lengths if n <= len(word))
-        return words, present
+        return present
 
     def _needles_in(self, folded: str) -> set[str]:
         """Every needle literal that occurs in ``folded`` (overlapping occurrences included)."""
@@ -190,16 +187,15 @@ class PatternIndex:
 
     def analyze(self, text: NormalizedText) -> list[RecognizerResult]:
         folded = text.text
-        _, present = self._tokens_in(folded)
+        present = self._tokens_in(folded)
         chosen: set[int] = set()  # ordinals of the patterns to run
         for token in self._anchor_keys_all.intersection(present):
-            for ordinal, needs, needles in self._gates[token]:
+            for ordinal, needs in self._gates[token]:
                 for slot in needs:
                     if slot.isdisjoint(present):
                         break
                 else:
-                    if needles is None or needles.search(folded) is not None:
-                        chosen.add(ordinal)
+                    chosen.add(ordinal)
         if self._always:
             chars = set(folded)
             if _DIGIT_RE.search(folded):
