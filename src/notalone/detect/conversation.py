@@ -117,9 +117,17 @@ class ConversationState:
         self.language_votes: dict[str, int] = {}
         self.count = 0
         self.first_alert_at: int | None = None
-        self._assessment: Assessment | None = None
+        self._assessment: Assessment | None = None  # built when asked for, kept until a change
 
     def add(self, message: Message) -> Assessment:
+        """Take one message and return the assessment of the conversation so far."""
+        self.observe(message)
+        return self.assessment
+
+    def observe(self, message: Message) -> None:
+        """Take one message: update the state and the first alert, build no assessment (what
+        ``scan`` does for every message but the last; the evidence, explanations and advice
+        are put together only when someone reads :attr:`assessment`)."""
         index = self.count
         self.count += 1
         analysis = self._analyzer.analyze(message.text, message.sender)
@@ -176,9 +184,10 @@ class ConversationState:
             speaker.last_hit = index
         if self._learned is not None and message.sender != self.child and analysis.folded:
             changed |= self._learn(speaker, analysis.folded, _frame_factor(analysis))
-        if changed or self._assessment is None:
-            self._assessment = self._assess(index)
-        return self._assessment
+        if changed or index == 0:
+            self._assessment = None
+            if self.first_alert_at is None and _LEVEL_RANK[self._top()[2]] >= 3:
+                self.first_alert_at = index
 
     def _learn(self, speaker: SpeakerState, folded: str, factor: float = 1.0) -> bool:
         """Feed one message to the learned stage; True when the speaker's probability moved."""
@@ -223,7 +232,9 @@ class ConversationState:
 
     @property
     def assessment(self) -> Assessment:
-        return self._assessment if self._assessment is not None else self._assess(None)
+        if self._assessment is None:
+            self._assessment = self._assess()
+        return self._assessment
 
     def _speaker(self, name: str) -> SpeakerState:
         state = self.speakers.get(name)
@@ -283,7 +294,11 @@ class ConversationState:
                 return lang
         return self.knowledge.default_language
 
-    def _assess(self, index: int | None) -> Assessment:
+    def _top(
+        self,
+    ) -> tuple[str | None, SpeakerRisk, str, float, dict[str, float], SpeakerState | None]:
+        """The speaker who weighs most: name, tactic risk, level, combined risk, contributions
+        and state (cheap: no evidence is sorted and nothing is explained)."""
         top_name, top = None, SpeakerRisk(0.0, None, None)
         top_risk, top_state = 0.0, None
         parts = {"tactics": 0.0, "learned": 0.0} if self._learned is not None else {"tactics": 0.0}
@@ -299,8 +314,10 @@ class ConversationState:
             if combined > top_risk:
                 top_name, top, top_risk, parts, top_state = name, risk, combined, contrib, state
         level = level_of(top_risk, self.knowledge.level_thresholds)
-        if self.first_alert_at is None and index is not None and _LEVEL_RANK[level] >= 3:
-            self.first_alert_at = index
+        return top_name, top, level, top_risk, parts, top_state
+
+    def _assess(self) -> Assessment:
+        top_name, top, level, top_risk, parts, top_state = self._top()
         evidence = sorted(
             (e for s in self.speakers.values() for kept in s.evidence.values() for e in kept),
             key=lambda e: (e.message, e.start, e.tactic),

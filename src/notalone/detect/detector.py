@@ -68,7 +68,7 @@ class Detector:
         )
         state = self.new_conversation(conv.id, child=conv.child, lang=conv.lang)
         for message in conv.messages:
-            state.add(message)
+            state.observe(message)
         return state.assessment
 
     def analyze_text(self, text: str, *, lang: str | None = None) -> Assessment:
