@@ -43,6 +43,8 @@ class SpeakerState:
     learned_p: float = 0.0  # calibrated conversation-level probability for this speaker
     learned_top: float = 0.0  # this speaker's most harmful-looking message so far
     learned_text: str = ""  # ... its folded text (to name a category when patterns cannot)
+    learned_category: str | None = None  # what that text points at, once asked (see below)
+    learned_category_known: bool = False
     last_hit: int = -1  # index of this speaker's last message with evidence
 
 
@@ -201,6 +203,7 @@ class ConversationState:
         p = stage.message_probability(folded) * factor
         if p > speaker.learned_top:
             speaker.learned_top, speaker.learned_text = p, folded[:1000]
+            speaker.learned_category_known = False
         q = agg.update(p)
         last = speaker.learned_p
         if abs(q - last) < LEARNED_STEP:
@@ -225,10 +228,18 @@ class ConversationState:
             and tactic_risk < TACTIC_EVIDENCE
             and not self.minor
             and self._learned is not None
-            and self._learned.message_category(state.learned_text) == "grooming"
+            and self._learned_category(state) == "grooming"
         ):
             return LEARNED_ALONE_CAP
         return share
+
+    def _learned_category(self, state: SpeakerState) -> str | None:
+        """The category the speaker's most harmful-looking message points at, computed once
+        per such message (asked at every re-assessment; the model's category head is slow)."""
+        if not state.learned_category_known and self._learned is not None:
+            state.learned_category = self._learned.message_category(state.learned_text)
+            state.learned_category_known = True
+        return state.learned_category
 
     @property
     def assessment(self) -> Assessment:
@@ -325,7 +336,7 @@ class ConversationState:
         lang = self._language()
         category = top.category if level != "none" else None
         if category is None and level != "none" and self._learned is not None and top_state:
-            category = self._learned.message_category(top_state.learned_text)
+            category = self._learned_category(top_state)
         return Assessment(
             id=self.id,
             risk=top_risk,
