@@ -28,6 +28,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--by", choices=("source", "lang", "category"), help="add a breakdown")
     p.add_argument("--plots", metavar="DIR", help="write reliability and precision-recall plots")
     p.add_argument("--split", metavar="NAME", help="only conversations of this split (e.g. dev)")
+    p.add_argument(
+        "--windows",
+        type=int,
+        metavar="N",
+        help="judge consecutive windows of N messages instead of whole conversations "
+        "(as chat-segment benchmarks do)",
+    )
     p.set_defaults(func=run_eval)
 
     t = subparsers.add_parser(
@@ -51,9 +58,20 @@ def register(subparsers: Any) -> None:
 
 def run_eval(args: argparse.Namespace) -> int:
     from notalone.detect import Detector
-    from notalone.detect.evaluation import evaluate, format_report, load_labelled, write_plots
+    from notalone.detect.evaluation import (
+        evaluate,
+        format_report,
+        load_labelled,
+        windows,
+        write_plots,
+    )
 
+    if args.windows is not None and args.windows < 1:
+        print("notalone eval: --windows must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
     data = load_labelled(args.files, args.split)
+    if args.windows is not None:
+        data = windows(data, args.windows)
     for problem in data.problems:
         print(f"notalone eval: skipped {problem}", file=sys.stderr)
     if not data.labels:
@@ -71,6 +89,7 @@ def run_eval(args: argparse.Namespace) -> int:
         "messages": n_messages,
         "seconds": round(elapsed, 2),
         "skipped_lines": len(data.problems),
+        "windows": args.windows,
     }
     if args.plots:
         written = write_plots(args.plots, data.labels, results)

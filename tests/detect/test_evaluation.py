@@ -11,6 +11,7 @@ import pytest
 
 from notalone.detect.evaluation import (
     Label,
+    Labelled,
     assigned_split,
     binary_metrics,
     early_warning,
@@ -24,7 +25,9 @@ from notalone.detect.evaluation import (
     pr_curve,
     recall_at_false_alarm,
     roc_auc,
+    windows,
 )
+from notalone.detect.types import Conversation, Message
 
 
 def lab(cid: str, cat: str, due: int | None = None, length: int = 10, **kw: Any) -> Label:
@@ -167,6 +170,32 @@ def test_labels_and_splits(tmp_path: Path) -> None:
     assert len(data.labels) == 1 and len(data.conversations) == 1
     assert len(data.problems) == 4  # bad JSON, no label, invalid UTF-8, missing file
     assert load_labelled([path], split="train").labels == []
+
+
+def test_windows_cut_conversations_and_shift_the_due_message() -> None:
+    def conv(cid: str, n: int) -> Conversation:
+        return Conversation(cid, tuple(Message("a", f"m{i}") for i in range(n)))
+
+    data = Labelled(
+        [
+            lab("h", "grooming", due=25, length=70),
+            lab("b", "benign", length=12),
+            lab("p", "grooming", length=3),
+        ],
+        [conv("h", 70), conv("b", 12), conv("p", 3)],
+        [],
+    )
+    cut = windows(data, 20)
+    ids = [label.id for label in cut.labels]
+    # h: [0,20) ends before the due message -> dropped; [20,40) holds it; [40,60) due at once;
+    # [60,70) is half a window -> kept (10 >= 20 / 2). b: [0,12), and [20..) does not exist.
+    assert ids == ["h#20", "h#40", "h#60", "b#0", "p#0"]
+    assert [label.must_alert_by for label in cut.labels] == [5, 0, 0, None, None]
+    assert [len(c.messages) for c in cut.conversations] == [20, 20, 10, 12, 3]
+    assert cut.conversations[0].messages[0].text == "m20"
+    assert [c.id for c in cut.conversations] == ids
+    with pytest.raises(ValueError):
+        windows(data, 0)
 
 
 def test_report_text_and_plots(tmp_path: Path) -> None:

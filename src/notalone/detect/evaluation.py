@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -499,6 +499,38 @@ class Labelled:
     labels: list[Label]
     conversations: list[Any]  # notalone.detect.types.Conversation
     problems: list[str]
+
+
+def windows(data: Labelled, size: int) -> Labelled:
+    """Cut every conversation into consecutive windows of ``size`` messages, as benchmarks of
+    chat segments do (PAN-12 cuts a chat where it pauses): each window is judged on its own.
+
+    A window of a harmful conversation that ends before the alert is due shows only what
+    came before the harm and is dropped; the window that holds the due message keeps it
+    (shifted); later windows are due at once. Windows without due timing keep none. A last
+    window shorter than half of ``size`` is dropped, unless it is the whole conversation.
+    """
+    if size < 1:
+        raise ValueError("window size must be at least 1")
+    out = Labelled([], [], list(data.problems))
+    for label, conv in zip(data.labels, data.conversations, strict=True):
+        n = len(conv.messages)
+        for start in range(0, max(n, 1), size):
+            end = min(start + size, n)
+            if start and end - start < size / 2:
+                break
+            due = label.must_alert_by
+            if due is not None:
+                if end <= due:
+                    continue
+                due = max(due - start, 0)
+            out.labels.append(
+                replace(label, id=f"{label.id}#{start}", must_alert_by=due, length=end - start)
+            )
+            out.conversations.append(
+                replace(conv, id=f"{conv.id}#{start}", messages=conv.messages[start:end])
+            )
+    return out
 
 
 def load_labelled(paths: Iterable[str | Path], split: str | None = None) -> Labelled:
