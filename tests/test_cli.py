@@ -96,3 +96,23 @@ def test_missing_input_file_is_a_clear_error() -> None:
     out = run("scan", "/nonexistent/file.jsonl")
     assert out.returncode == 2
     assert b"cannot read" in out.stderr
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_country_chooses_the_hotlines_of_the_advice(tmp_path: Path, jobs: str) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(KIDNAP, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = run("scan", str(source), "--country", "fr", "--jobs", jobs)
+    assert out.returncode == 0, out.stderr
+    advice = " ".join(json.loads(out.stdout)["advice"])
+    assert "17" in advice and "113" not in advice
+    text = run("check", "--country", "US", "--json", KIDNAP["messages"][1]["text"])
+    assert "911" in " ".join(json.loads(text.stdout)["advice"])
+
+
+def test_unknown_country_is_a_clear_error() -> None:
+    for command in (["check", "hi"], ["scan", "-"]):
+        out = run(*command, "--country", "ZZ", stdin=b"")
+        assert out.returncode == 2
+        assert b"unknown country 'ZZ'" in out.stderr and b"VN" in out.stderr
+        assert b"Traceback" not in out.stderr

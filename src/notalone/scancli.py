@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -21,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     check.add_argument("--file", help="a conversation as a JSON object (the scan contract)")
     check.add_argument("--lang", help="language of the verdict (vi, en, fr); detected when omitted")
     check.add_argument("--json", action="store_true", help="print the result object")
+    _country_option(check)
     check.set_defaults(func=run_check)
 
     scan = sub.add_parser("scan", help="assess every conversation of a JSONL file")
@@ -29,12 +32,29 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     scan.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     scan.add_argument("--strict", action="store_true", help="exit 1 when any line is invalid")
     scan.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
+    _country_option(scan)
     scan.set_defaults(func=run_scan)
+
+
+def _country_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--country",
+        default=os.environ.get("NOTALONE_COUNTRY"),
+        help="whose hotlines the advice gives (VN, FR, GB, US; default $NOTALONE_COUNTRY, "
+        "else VN)",
+    )
+
+
+def _detector(country: str | None) -> Detector:
+    return Detector.default().for_country(country)
 
 
 # --- check -------------------------------------------------------------------------------------
 def run_check(args: argparse.Namespace) -> int:
-    detector = Detector.default()
+    try:
+        detector = _detector(args.country)
+    except InputError as exc:
+        return _fail(str(exc))
     try:
         if args.file:
             with open(args.file, "rb") as fh:
@@ -93,8 +113,8 @@ def render(result: Assessment, conv: Conversation, detector: Detector) -> str:
 
 
 # --- scan --------------------------------------------------------------------------------------
-def _analyze_chunk(chunk: list[Conversation]) -> list[str]:
-    detector = Detector.default()
+def _analyze_chunk(chunk: list[Conversation], country: str | None = None) -> list[str]:
+    detector = _detector(country)
     return [json.dumps(detector.analyze(c).to_dict(), ensure_ascii=False) for c in chunk]
 
 
@@ -115,6 +135,11 @@ def _chunks(stream: IO[bytes], errors: list[LineError]) -> Iterator[list[Convers
 
 def run_scan(args: argparse.Namespace) -> int:
     try:
+        _detector(args.country)  # an unknown country fails before any input is read
+    except InputError as exc:
+        return _fail(str(exc))
+    analyze = functools.partial(_analyze_chunk, country=args.country)
+    try:
         source: IO[bytes] = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")  # noqa: SIM115 - closed in the finally below
     except OSError as exc:
         return _fail(f"cannot read {args.input}: {exc}")
@@ -130,11 +155,11 @@ def run_scan(args: argparse.Namespace) -> int:
         chunks = _chunks(source, errors)
         if args.jobs > 1:
             with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-                for lines in pool.map(_analyze_chunk, chunks):
+                for lines in pool.map(analyze, chunks):
                     _write(sink, lines, progress)
         else:
             for chunk in chunks:
-                _write(sink, _analyze_chunk(chunk), progress)
+                _write(sink, analyze(chunk), progress)
     finally:
         progress.close()
         if sink is not sys.stdout:

@@ -35,6 +35,21 @@ class Detector:
         """The same knowledge, consulting a scam-indicator registry (the service's database)."""
         return Detector(self.knowledge, country=self.country, lookup=lookup, learned=self.learned)
 
+    def for_country(self, country: str | None) -> Detector:
+        """The same knowledge and model, with the hotlines of ``country`` (ISO 3166 alpha-2)
+        in its advice; ``InputError`` names the countries known when it is not one of them."""
+        if country is None:
+            return self
+        code = country.strip().upper()
+        if code not in self.knowledge.hotlines:
+            known = ", ".join(sorted(self.knowledge.hotlines))
+            raise InputError(f"unknown country {country!r}: hotlines are known for {known}")
+        if code == self.country:
+            return self
+        return Detector(
+            self.knowledge, country=code, lookup=self.analyzer.lookup, learned=self.learned
+        )
+
     @classmethod
     @cache
     def default(cls) -> Detector:
