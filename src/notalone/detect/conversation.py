@@ -16,7 +16,7 @@ from notalone.detect.analyzer import (
     MessageAnalyzer,
 )
 from notalone.detect.explain import Explainer
-from notalone.detect.learned import LearnedStage, SpeakerAggregate, combine
+from notalone.detect.learned import LearnedStage, SpeakerAggregate, combine, combined_risk
 from notalone.detect.lexicon import Knowledge
 from notalone.detect.scoring import SpeakerRisk, level_of, score_speaker
 from notalone.detect.types import Assessment, Evidence, IndicatorEvidence, Message
@@ -211,8 +211,8 @@ class ConversationState:
             levels = self.knowledge.level_thresholds
             t = speaker.risk.risk
             now, before = (
-                combine(t, _learned_share(t, q))[0],
-                combine(t, _learned_share(t, last))[0],
+                combined_risk(t, _learned_share(t, q)),
+                combined_risk(t, _learned_share(t, last)),
             )
             if level_of(now, levels) == level_of(before, levels):
                 return False
@@ -319,11 +319,15 @@ class ConversationState:
                 continue  # the young person's own words raise no alarm against themselves
             if self._learned is not None:
                 # final risk: tactic evidence and the calibrated learned probability
-                combined, contrib = combine(risk.risk, self._learned_part(risk.risk, state))
+                combined = combined_risk(risk.risk, self._learned_part(risk.risk, state))
             else:
-                combined, contrib = risk.risk, {"tactics": risk.risk}
+                combined = risk.risk
             if combined > top_risk:
-                top_name, top, top_risk, parts, top_state = name, risk, combined, contrib, state
+                top_name, top, top_risk, top_state = name, risk, combined, state
+        if top_state is not None and self._learned is not None:
+            parts = combine(top.risk, self._learned_part(top.risk, top_state))[1]
+        elif top_state is not None:
+            parts = {"tactics": top.risk}
         level = level_of(top_risk, self.knowledge.level_thresholds)
         return top_name, top, level, top_risk, parts, top_state
 

@@ -372,6 +372,13 @@ class SpeakerAggregate:
         return self.probability
 
 
+def combined_risk(tactic_risk: float, learned_prob: float) -> float:
+    """The risk of :func:`combine` alone (the hot path asks it for every message)."""
+    t = min(max(tactic_risk, 0.0), 1.0)
+    q = min(max(learned_prob, 0.0), 1.0)
+    return 1.0 - (1.0 - t) * (1.0 - q)
+
+
 def combine(
     tactic_risk: float, learned_prob: float, weight: float = 1.0
 ) -> tuple[float, dict[str, float]]:
@@ -384,7 +391,7 @@ def combine(
     """
     t = min(max(tactic_risk, 0.0), 1.0)
     q = min(max(learned_prob * weight, 0.0), 1.0)
-    risk = 1.0 - (1.0 - t) * (1.0 - q)
+    risk = combined_risk(t, q)
     total = t + q
     if total <= 0.0:
         return risk, {"tactics": 0.0, "learned": 0.0}
