@@ -318,7 +318,8 @@ def notalone_runner(kind: str) -> Callable[[Conv], dict[str, Any]]:
             state = full.new_conversation(conv.id, child=conv.child, lang=conv.lang)
             best = 0.0
             for m in conv.messages:
-                best = max(best, state.add(m).risk)
+                state.observe(m)
+                best = max(best, state.risk)
             a = state.assessment
             return {"risk": best, "first_alert_at": a.first_alert_at, "category": a.category}
 
@@ -333,9 +334,8 @@ def notalone_runner(kind: str) -> Callable[[Conv], dict[str, Any]]:
         for i, m in enumerate(conv.messages):
             t = 0.0
             if kind != "learned":
-                a = state.add(m)
-                t = a.risk
-                category = a.category or category
+                state.observe(m)
+                t = state.risk
             if kind != "patterns" and not (conv.child is not None and m.sender == conv.child):
                 agg = aggs.get(m.sender)
                 if agg is None:
@@ -347,6 +347,8 @@ def notalone_runner(kind: str) -> Callable[[Conv], dict[str, Any]]:
             best = max(best, risk)
             if first is None and risk >= THRESHOLD:
                 first = i
+        if kind != "learned":
+            category = state.assessment.category
         return {"risk": best, "first_alert_at": first, "category": category}
 
     return run

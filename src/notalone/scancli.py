@@ -40,8 +40,7 @@ def _country_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--country",
         default=os.environ.get("NOTALONE_COUNTRY"),
-        help="whose hotlines the advice gives (VN, FR, GB, US; default $NOTALONE_COUNTRY, "
-        "else VN)",
+        help="whose hotlines the advice gives (VN, FR, GB, US; default $NOTALONE_COUNTRY, else VN)",
     )
 
 

@@ -386,3 +386,22 @@ def test_age_then_sexual_talk_is_grooming_when_the_other_is_a_minor() -> None:
 def test_the_askers_own_adult_age_does_not_excuse_him() -> None:
     result = _analyze(_age_then_sex("why?", asker_age="im 35 btw, "))
     assert result["level"] in HIGH and result["category"] == "grooming"
+
+
+def test_observe_then_assessment_equals_add_at_every_step() -> None:
+    from notalone.detect import Detector, Message
+
+    detector = Detector.default()
+    texts = [
+        "chào em, anh là cán bộ công an quận",
+        "em liên quan vụ án rửa tiền, phải giữ bí mật",
+        "thuê phòng khách sạn một mình và chuyển 50tr để xác minh",
+        "ok",
+    ]
+    quiet, loud = detector.new_conversation("a"), detector.new_conversation("a")
+    for n, text in enumerate(texts):
+        message = Message("u1" if n < 3 else "u2", text)
+        quiet.observe(message)
+        assert quiet.risk == loud.add(message).risk
+        assert quiet.assessment == loud.assessment
+    assert quiet.first_alert_at == loud.first_alert_at is not None

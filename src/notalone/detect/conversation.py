@@ -242,6 +242,12 @@ class ConversationState:
         return state.learned_category
 
     @property
+    def risk(self) -> float:
+        """The conversation's risk now (what :attr:`assessment` would say, without building
+        the evidence list, explanations and advice)."""
+        return self._top()[3]
+
+    @property
     def assessment(self) -> Assessment:
         if self._assessment is None:
             self._assessment = self._assess()
