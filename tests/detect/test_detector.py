@@ -405,3 +405,19 @@ def test_observe_then_assessment_equals_add_at_every_step() -> None:
         assert quiet.risk == loud.add(message).risk
         assert quiet.assessment == loud.assessment
     assert quiet.first_alert_at == loud.first_alert_at is not None
+
+
+def test_a_warning_that_names_fake_domains_is_not_an_attack() -> None:
+    from notalone.detect import Detector
+
+    detector = Detector.default()
+    warning = (
+        "Công an cảnh báo: các trang giả mạo như vcb-online.top, dichvucong-gov.top đang lừa "
+        "người dân, tuyệt đối không truy cập."
+    )
+    assert detector.analyze_text(warning).level in ("none", "low", "medium")
+    attack = (
+        "TPBank: Tai khoan cua Quy khach se bi khoa do chua xac thuc eKYC. "
+        "Truy cap tpbank-ekyc . xyz de cap nhat ngay."
+    )
+    assert detector.analyze_text(attack).level in ("high", "critical")

@@ -102,7 +102,7 @@ class MessageAnalyzer:
             hits = _drop_official_links(hits, indicators)
             if official:
                 hits = _discount(hits, OFFICIAL_FACTOR, "official_source")
-        hits.extend(_indicator_hits(indicators))
+        hits.extend(_frame_links(_indicator_hits(indicators), results))
         doubt = "frame:doubt" in kinds
         if doubt and hits:
             hits = _discount(hits, FRAME_FACTORS["doubt"], "doubt")
@@ -195,7 +195,7 @@ def _apply_frames(
         )
         for f in frames:
             kind = f.kind[6:]
-            if kind in ("condition", "minor", "doubt", "adult"):
+            if kind in ("condition", "minor", "doubt", "adult", "fake_link"):
                 # conditions only shape negation, below; minor cues shape categories; doubt
                 # weighs on the whole message, links included (see analyze)
                 continue
@@ -371,7 +371,33 @@ _LINK_SIGNALS = (
     ("lookalike_of", 0.85, "lookalike"),
     ("apk", 0.8, "apk"),
     ("shortener", 0.45, "shortener"),
+    ("defanged", 0.6, "defanged"),  # a link written so that no app makes it a link
 )
+
+
+def _frame_links(hits: list[Hit], results: list[RecognizerResult]) -> list[Hit]:
+    """A warning that calls its links fakes ("Công an cảnh báo các trang giả mạo như
+    vcb-online.top") names them, it does not send them: its link hits take the warning
+    factor. A warning word alone is not enough: scams borrow them ("Vietcombank cảnh báo:
+    ..., xác minh tại vcb-xacminh.top"), but never call their own link a fake."""
+    if not hits:
+        return hits
+    found = {r.kind for r in results}
+    if "frame:warning" not in found or "frame:fake_link" not in found:
+        return hits
+    factor = FRAME_FACTORS["warning"]
+    return [
+        Hit(
+            h.tactic,
+            h.start,
+            h.end,
+            h.score * factor,
+            h.recognizer,
+            h.language,
+            (*h.modifiers, "warning"),
+        )
+        for h in hits
+    ]
 
 
 def _indicator_hits(indicators: tuple[Indicator, ...]) -> list[Hit]:

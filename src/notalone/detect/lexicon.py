@@ -38,11 +38,14 @@ FRAME_KINDS = (
     "minor",  # someone in the conversation says a participant is under 18 ("im 13")
     "doubt",  # the speaker asks whether something is genuine ("is this real?")
     "adult",  # the speaker says they are an adult ("im 25", "25 f", "j'ai 30 ans")
+    "fake_link",  # the speaker calls the links fakes ("các trang giả mạo như", "fake sites like")
 )
 # Frames looked for in every message; the others only shape hits, so they run only where a
 # tactic was found. Warnings: "is this a scam?" requalifies the message before it. Minor
 # cues: the child's own "im 13" has no tactic in it, yet it decides what the chat is.
-MESSAGE_FRAMES = frozenset({"frame:warning", "frame:minor", "frame:doubt", "frame:adult"})
+MESSAGE_FRAMES = frozenset(
+    {"frame:warning", "frame:minor", "frame:doubt", "frame:adult", "frame:fake_link"}
+)
 TACTIC_TEXT_FIELDS = ("name", "description", "why", "advice")
 
 

@@ -170,3 +170,25 @@ def test_one_megabyte() -> None:
     ]
     found = extract_indicators(text)
     assert len(found) > 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "written", "domain"),
+    [
+        ("Truy cap tpbank-ekyc . xyz de xac thuc", "tpbank-ekyc . xyz", "tpbank-ekyc.xyz"),
+        ("vao vcb-digibank[.]top/login ngay", "vcb-digibank[.]top/login", "vcb-digibank.top"),
+        ("go to paypal-secure (dot) com now", "paypal-secure (dot) com", "paypal-secure.com"),
+        ("link mb-bank chấm xyz nhé", "mb-bank chấm xyz", "mb-bank.xyz"),
+    ],
+)
+def test_links_with_hidden_dots_are_links(text: str, written: str, domain: str) -> None:
+    found = {i.kind: i for i in extract_indicators(text)}
+    link = found.get("url") or found["domain"]
+    assert link.value == written == text[link.start : link.end]
+    assert link.attrs.get("defanged") == "1"
+    assert found["domain"].normalized == domain
+
+
+@pytest.mark.parametrize("text", ["ok . see you", "toi o nha . com chua", "done . Net"])
+def test_a_spaced_full_stop_between_words_is_not_a_link(text: str) -> None:
+    assert extract_indicators(text) == []

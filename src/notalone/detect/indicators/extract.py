@@ -35,7 +35,17 @@ from .types import DomainAssessment, Indicator, IndicatorError, make_attrs
 
 logger = logging.getLogger(__name__)
 
-_TRIGGER = re.compile(r"[0-9@]|[^\W_]\.[^\W\d_]")
+_TRIGGER = re.compile(r"[0-9@]|[^\W_]\.[^\W\d_]|[^\W_][\s\[({]+(?:\.|dot|chấm|cham)[\s\])}]")
+# A link written so that nothing turns it into a link: "vcb-xacthuc . top", "x[.]com",
+# "x (dot) com", "x chấm com". Bracketed dots are always deliberate; spaced ones only count
+# when a label holds a hyphen or a digit (plain words around " . " are a sentence, not a host).
+_DEFANG_SEP = r"(?:\s*[\[({]\s*(?:\.|dot|chấm|cham)\s*[\])}]\s*|\s+\.\s+|\s+(?:dot|chấm|cham)\s+)"
+_DEFANG_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+DEFANGED = re.compile(
+    rf"(?<![\w.\-]){_DEFANG_LABEL}(?:{_DEFANG_SEP}{_DEFANG_LABEL})+(?![\w\-])(?:/[^\s]*)?",
+    re.IGNORECASE,
+)
+_DEFANG_SPLIT = re.compile(_DEFANG_SEP, re.IGNORECASE)
 _DOTWORD = re.compile(r"[^\W_]\.[^\W\d_]")
 _DIGIT = re.compile(r"[0-9]")
 # every phone, short code and account has a run of 3 digits, or is "+<digit>..."
@@ -229,6 +239,7 @@ class _Extractor:
                 self.url(m.start(), trim_url(m.group()), scheme=True)
         if "@" in text:
             self.emails()
+        self.defanged()
         if not _DOTWORD.search(text):
             return
         for n, m in enumerate(BARE_HOST.finditer(text)):
@@ -247,6 +258,46 @@ class _Extractor:
             if not known_tld(tld) or registered_domain(host) is None:
                 continue
             self.url(m.start(), raw, scheme=False)
+
+    def defanged(self) -> None:
+        """Links whose dots are hidden (see ``DEFANGED``): the span is the text as written."""
+        for n, m in enumerate(DEFANGED.finditer(self.text)):
+            if n >= _MAX_CANDIDATES:
+                break
+            if not self.mask.free(m.start(), m.end()):
+                continue
+            written = m.group()
+            host, slash, path = written.partition("/")
+            labels = _DEFANG_SPLIT.split(host)
+            bracketed = any(c in host for c in "[({")
+            if not bracketed and not any(
+                "-" in label or any(c.isdigit() for c in label) for label in labels[:-1]
+            ):
+                continue
+            joined = ".".join(label.lower() for label in labels)
+            tld = labels[-1]
+            if not tld.isalpha() or not known_tld(tld) or registered_domain(joined) is None:
+                continue
+            raw = joined + slash + path
+            try:
+                key = normalize_url(raw)
+                assessment = assess_domain("https://" + raw)
+            except IndicatorError:
+                continue
+            attrs = make_attrs(**_domain_attrs(assessment, assessment.apk), defanged="1")
+            if path.strip("/"):
+                self.add("url", m.start(), m.end(), key, attrs)
+            dom_key = assessment.registered_domain
+            if dom_key:
+                end = m.start() + len(host.rstrip())
+                self.add(
+                    "domain",
+                    m.start(),
+                    end,
+                    dom_key,
+                    {**_domain_attrs(assessment), "defanged": "1"},
+                )
+            self.mask.take(m.start(), m.end())
 
     def emails(self) -> None:
         for n, m in enumerate(EMAIL.finditer(self.text)):
