@@ -192,3 +192,14 @@ def test_links_with_hidden_dots_are_links(text: str, written: str, domain: str) 
 @pytest.mark.parametrize("text", ["ok . see you", "toi o nha . com chua", "done . Net"])
 def test_a_spaced_full_stop_between_words_is_not_a_link(text: str) -> None:
     assert extract_indicators(text) == []
+
+
+def test_two_edits_from_a_short_brand_name_is_an_everyday_word_not_a_lookalike() -> None:
+    from notalone.detect.indicators.lookalike import assess_domain
+
+    # "Reaching school already.talk to u" glues a sentence into a host two edits from "airpay"
+    for host in ("already.talk", "already.so"):
+        assert assess_domain("https://" + host).lookalike_of is None
+    # one edit from a short name, or two from a long one, is still an imitation
+    assert assess_domain("https://paypai.com").lookalike_of == "paypal"
+    assert assess_domain("https://vietcombamk.com").lookalike_of == "vietcombank"

@@ -332,7 +332,9 @@ def _lookalike_cached(labels: tuple[str, ...], idn: bool) -> tuple[str, str] | N
                 d = _distance(cand, target, 2)
                 if d == 0 or d > 2:
                     continue
-                if d == 2 and len(kw) < 8 and cand[0] != target[0]:
+                if d == 2 and len(kw) < 8:
+                    # two edits from a short name reach everyday words ("already" is two
+                    # edits from "airpay"): only long names are imitated that loosely
                     continue
                 return brand, f"spelling close to brand name (edit distance {d})"
     return None
