@@ -20,7 +20,16 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 PROJECT_DATA = REPO_ROOT / "tests" / "data"
 # The project's own labelled data used for training (glob patterns under tests/data; the files
 # colleagues add as dev3_<topic>.jsonl are picked up as they appear). holdout* never matches.
-PROJECT_TRAIN_FILES = ("dev.jsonl", "dev2.jsonl", "dev3_*.jsonl", "dev4_*.jsonl", "dev5_*.jsonl")
+PROJECT_TRAIN_FILES = (
+    "dev.jsonl",
+    "dev2.jsonl",
+    "dev3_*.jsonl",
+    "dev4_*.jsonl",
+    "dev5_*.jsonl",
+    "dev6_*.jsonl",
+    "dev7_*.jsonl",
+    "dev8_*.jsonl",
+)
 
 
 def project_train_files(project_dir: Path = PROJECT_DATA) -> list[Path]:
