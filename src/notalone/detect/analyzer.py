@@ -385,19 +385,7 @@ def _frame_links(hits: list[Hit], results: list[RecognizerResult]) -> list[Hit]:
     found = {r.kind for r in results}
     if "frame:warning" not in found or "frame:fake_link" not in found:
         return hits
-    factor = FRAME_FACTORS["warning"]
-    return [
-        Hit(
-            h.tactic,
-            h.start,
-            h.end,
-            h.score * factor,
-            h.recognizer,
-            h.language,
-            (*h.modifiers, "warning"),
-        )
-        for h in hits
-    ]
+    return _discount(hits, FRAME_FACTORS["warning"], "warning")
 
 
 def _indicator_hits(indicators: tuple[Indicator, ...]) -> list[Hit]:
