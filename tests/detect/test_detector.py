@@ -421,3 +421,33 @@ def test_a_warning_that_names_fake_domains_is_not_an_attack() -> None:
         "Truy cap tpbank-ekyc . xyz de cap nhat ngay."
     )
     assert detector.analyze_text(attack).level in ("high", "critical")
+
+
+def test_a_young_person_passing_on_orders_counts_but_a_retold_story_does_not() -> None:
+    from notalone.detect import Detector
+
+    detector = Detector.default()
+    family = {
+        "id": "f",
+        "child": "kid",
+        "messages": [
+            {"from": "mom", "text": "con ăn cơm chưa"},
+            {
+                "from": "kid",
+                "text": "co ong xung cong an goi bao em lien quan vu an, bat em ra khach san "
+                "1 minh, tat dinh vi, ko duoc lien lac voi ai",
+            },
+        ],
+    }
+    result = detector.analyze(family)
+    assert result.first_alert_at == 1 and result.category == "online_kidnapping"
+    assert any("under_duress" in e.modifiers for e in result.evidence)
+    retold = {
+        "id": "r",
+        "child": "kid",
+        "messages": [
+            {"from": "friend", "text": "ê nghe gì chưa"},
+            {"from": "kid", "text": "mẹ t cũng từng bị tin nhắn con đang ở chỗ bọn tôi"},
+        ],
+    }
+    assert detector.analyze(retold).first_alert_at is None

@@ -46,6 +46,7 @@ class SpeakerState:
     learned_category: str | None = None  # what that text points at, once asked (see below)
     learned_category_known: bool = False
     last_hit: int = -1  # index of this speaker's last message with evidence
+    duress: bool = False  # the young person wrote as someone under control (see observe)
 
 
 _TELLING = ("quoted", "news", "reported_speech")
@@ -168,8 +169,13 @@ class ConversationState:
             changed |= self._requalify(message.sender, speaker, index - 1)
         if analysis.hits:
             factor = CHILD_FACTOR if message.sender == self.child else 1.0
+            extra: tuple[str, ...] = ("young_person",) if factor < 1.0 else ()
+            if factor < 1.0 and self._under_duress(analysis):
+                # "send 50tr now, don't call anyone": the young person passes on the orders
+                # of whoever controls them; the words count at full weight, and against them.
+                factor, extra, speaker.duress = 1.0, ("under_duress",), True
             for hit in analysis.hits:
-                modifiers = hit.modifiers + (("young_person",) if factor < 1.0 else ())
+                modifiers = hit.modifiers + extra
                 ev = Evidence(
                     hit.tactic,
                     index,
@@ -190,6 +196,14 @@ class ConversationState:
             self._assessment = None
             if self.first_alert_at is None and _LEVEL_RANK[self._top()[2]] >= 3:
                 self.first_alert_at = index
+
+    def _under_duress(self, analysis: MessageAnalysis) -> bool:
+        groups = self.knowledge.duress
+        if not groups:
+            return False
+        floor = self.knowledge.min_rule_score
+        strong = {h.tactic for h in analysis.hits if h.score >= floor}
+        return all(not group.isdisjoint(strong) for group in groups)
 
     def _learn(self, speaker: SpeakerState, folded: str, factor: float = 1.0) -> bool:
         """Feed one message to the learned stage; True when the speaker's probability moved."""
@@ -321,7 +335,7 @@ class ConversationState:
         parts = {"tactics": 0.0, "learned": 0.0} if self._learned is not None else {"tactics": 0.0}
         for name, state in self.speakers.items():
             risk = state.risk
-            if name == self.child and self.child is not None:
+            if name == self.child and self.child is not None and not state.duress:
                 continue  # the young person's own words raise no alarm against themselves
             if self._learned is not None:
                 # final risk: tactic evidence and the calibrated learned probability

@@ -14,6 +14,7 @@ _MODIFIER_KEYS = (
     "negation",
     "benign_context",
     "young_person",
+    "under_duress",
     "quoted",
     "trusted_source",
     "official_source",

@@ -105,6 +105,10 @@ class Knowledge:
     tactics: dict[str, TacticSpec]
     categories: dict[str, CategorySpec]
     min_rule_score: float
+    # Tactic groups that, all in one message of the protected young person, say they are
+    # under someone's control ("send 50tr now, don't call anyone"): that message is evidence
+    # at full weight, not the young person's own answer or quote (see ConversationState).
+    duress: tuple[frozenset[str], ...]
     level_thresholds: dict[str, float]
     packs: dict[str, LanguagePack]
     hotlines: dict[str, dict[str, str]]
@@ -151,6 +155,7 @@ def load_knowledge(root: str | None = None) -> Knowledge:
     base = Path(root) if root else data_root()
     tactics = _load_tactics(base / "tactics.yaml")
     categories, min_score, levels = _load_categories(base / "categories.yaml", tactics)
+    duress = _load_duress(base / "categories.yaml", tactics)
     hot = _read(base / "hotlines.yaml")
     langs = _read(base / "languages.yaml")
     lex_root = base / "lexicons"
@@ -189,6 +194,7 @@ def load_knowledge(root: str | None = None) -> Knowledge:
         tactics=tactics,
         categories=categories,
         min_rule_score=min_score,
+        duress=duress,
         level_thresholds=levels,
         packs=packs,
         hotlines={
@@ -219,6 +225,14 @@ def _load_tactics(path: Path) -> dict[str, TacticSpec]:
             bool(spec.get("linguistic", True)),
         )
     return out
+
+
+def _load_duress(path: Path, tactics: Mapping[str, TacticSpec]) -> tuple[frozenset[str], ...]:
+    groups = tuple(frozenset(str(t) for t in g) for g in _read(path).get("duress", []))
+    for t in (t for g in groups for t in g):
+        if t not in tactics:
+            raise KnowledgeError(f"{path}: duress names unknown tactic {t!r}")
+    return groups
 
 
 def _load_categories(
