@@ -451,3 +451,19 @@ def test_a_young_person_passing_on_orders_counts_but_a_retold_story_does_not() -
         ],
     }
     assert detector.analyze(retold).first_alert_at is None
+
+
+def test_sexual_talk_from_one_who_talked_about_the_listeners_youth_is_grooming() -> None:
+    from notalone.detect import Detector, Message
+
+    detector = Detector.default()
+    lines = ["girls ur age r so immature lol", "i want to lick ur whole body and make love to u"]
+    adult = detector.new_conversation()
+    for text in lines:
+        adult.observe(Message("man", text))
+    assert adult.speakers["man"].age_gap
+    assert adult.assessment.category == "grooming" and adult.first_alert_at is not None
+    couple = detector.new_conversation()
+    for text in ["ur so cute babe", lines[1]]:
+        couple.observe(Message("bf", text))
+    assert couple.first_alert_at is None  # the same talk with no age gap is not grooming

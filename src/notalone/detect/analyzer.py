@@ -71,6 +71,7 @@ class MessageAnalysis:
     minor: bool = False  # the message says someone in the conversation is under 18
     official: bool = False  # it comes from an official sender or links only official domains
     adult: bool = False  # the speaker says they are an adult
+    age_gap: bool = False  # the speaker talks as an adult to a minor ("at ur age")
 
 
 class MessageAnalyzer:
@@ -113,7 +114,10 @@ class MessageAnalyzer:
         warns = doubt or "frame:warning" in kinds
         minor = "frame:minor" in kinds
         adult = "frame:adult" in kinds
-        return MessageAnalysis(tuple(hits), indicators, norm.text, warns, minor, official, adult)
+        age_gap = "frame:age_gap" in kinds
+        return MessageAnalysis(
+            tuple(hits), indicators, norm.text, warns, minor, official, adult, age_gap
+        )
 
     def _analyze_long(self, text: str) -> MessageAnalysis:
         # A huge paste is scanned in overlapping windows so every span stays exact.
@@ -147,6 +151,7 @@ class MessageAnalyzer:
             warns=any(p.warns for p in parts),
             minor=any(p.minor for p in parts),
             adult=any(p.adult for p in parts),
+            age_gap=any(p.age_gap for p in parts),
         )
 
     def language_votes(self, text: str, folded: str) -> dict[str, int]:
@@ -195,7 +200,7 @@ def _apply_frames(
         )
         for f in frames:
             kind = f.kind[6:]
-            if kind in ("condition", "minor", "doubt", "adult", "fake_link"):
+            if kind in ("condition", "minor", "doubt", "adult", "fake_link", "age_gap"):
                 # conditions only shape negation, below; minor cues shape categories; doubt
                 # weighs on the whole message, links included (see analyze)
                 continue

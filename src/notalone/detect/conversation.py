@@ -47,6 +47,7 @@ class SpeakerState:
     learned_category_known: bool = False
     last_hit: int = -1  # index of this speaker's last message with evidence
     duress: bool = False  # the young person wrote as someone under control (see observe)
+    age_gap: bool = False  # this speaker talked as an adult to a minor ("at ur age")
 
 
 _TELLING = ("quoted", "news", "reported_speech")
@@ -158,6 +159,15 @@ class ConversationState:
         if analysis.minor and not self.minor:
             self.minor = True
             self._rescore_all()
+            changed = True
+        if analysis.age_gap and message.sender != self.child and not speaker.age_gap:
+            # an adult's cue about the listener's youth is also a sign a minor is there
+            speaker.age_gap = True
+            if not self.minor:
+                self.minor = True
+                self._rescore_all()
+            elif speaker.best:
+                speaker.risk = self._score(message.sender, speaker)
             changed = True
         if analysis.adult and message.sender not in self.adults and len(self.adults) < MAX_SPEAKERS:
             self.adults.add(message.sender)
@@ -281,7 +291,9 @@ class ConversationState:
     def _score(self, name: str, state: SpeakerState) -> SpeakerRisk:
         # the listener said they are an adult: anyone in the chat other than this speaker
         adult = not self.minor and any(a != name for a in self.adults)
-        return score_speaker(state.best, self.knowledge, minor=self.minor, adult=adult)
+        return score_speaker(
+            state.best, self.knowledge, minor=self.minor, adult=adult, age_gap=state.age_gap
+        )
 
     def _rescore_all(self) -> None:
         """What a speaker's evidence means changed (a minor or an adult showed): re-score."""

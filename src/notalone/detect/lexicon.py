@@ -39,12 +39,20 @@ FRAME_KINDS = (
     "doubt",  # the speaker asks whether something is genuine ("is this real?")
     "adult",  # the speaker says they are an adult ("im 25", "25 f", "j'ai 30 ans")
     "fake_link",  # the speaker calls the links fakes ("các trang giả mạo như", "fake sites like")
+    "age_gap",  # the speaker talks as an adult to a minor ("at ur age", "i could go to jail")
 )
 # Frames looked for in every message; the others only shape hits, so they run only where a
 # tactic was found. Warnings: "is this a scam?" requalifies the message before it. Minor
 # cues: the child's own "im 13" has no tactic in it, yet it decides what the chat is.
 MESSAGE_FRAMES = frozenset(
-    {"frame:warning", "frame:minor", "frame:doubt", "frame:adult", "frame:fake_link"}
+    {
+        "frame:warning",
+        "frame:minor",
+        "frame:doubt",
+        "frame:adult",
+        "frame:fake_link",
+        "frame:age_gap",
+    }
 )
 TACTIC_TEXT_FIELDS = ("name", "description", "why", "advice")
 
@@ -73,6 +81,9 @@ class Rule:
     # Not when the one it targets says they are an adult ("25 f") and nobody says a minor is
     # there: adults ask each other's age too.
     unless_adult: bool = False
+    # Only at a speaker who has talked as an adult to a minor ("at ur age", "when u turn 18",
+    # "i could go to jail for this"): teenagers flirting with each other never say that.
+    needs_age_gap: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +265,7 @@ def _load_categories(
                     None if floor is None else float(floor),
                     bool(rule.get("needs_minor", False)),
                     bool(rule.get("unless_adult", False)),
+                    bool(rule.get("needs_age_gap", False)),
                 )
             )
         for t in [*weights, *(t for r in rules for g in r.groups for t in g)]:

@@ -29,11 +29,17 @@ def noisy_or(values: list[float]) -> float:
 
 
 def score_speaker(
-    best: Mapping[str, float], knowledge: Knowledge, *, minor: bool = True, adult: bool = False
+    best: Mapping[str, float],
+    knowledge: Knowledge,
+    *,
+    minor: bool = True,
+    adult: bool = False,
+    age_gap: bool = False,
 ) -> SpeakerRisk:
     """``best`` maps a tactic to the best (frame-adjusted) score this speaker showed;
     ``minor`` says whether the conversation shows a minor (rules may need one); ``adult``,
-    whether the one this speaker talks to says they are an adult (and no minor shows)."""
+    whether the one this speaker talks to says they are an adult (and no minor shows);
+    ``age_gap``, whether this speaker has talked as an adult to a minor."""
     if not best:
         return SpeakerRisk(0.0, None, None)
     tactics = knowledge.tactics
@@ -42,7 +48,11 @@ def score_speaker(
     rule_risk, rule_category, rule_name = 0.0, None, None
     for cid, cat in knowledge.categories.items():
         for n, rule in enumerate(cat.rules):
-            if (rule.needs_minor and not minor) or (rule.unless_adult and adult):
+            if (
+                (rule.needs_minor and not minor)
+                or (rule.unless_adult and adult)
+                or (rule.needs_age_gap and not age_gap)
+            ):
                 continue
             need = floor if rule.min_score is None else rule.min_score
             group_best = []
