@@ -467,3 +467,24 @@ def test_sexual_talk_from_one_who_talked_about_the_listeners_youth_is_grooming()
     for text in ["ur so cute babe", lines[1]]:
         couple.observe(Message("bf", text))
     assert couple.first_alert_at is None  # the same talk with no age gap is not grooming
+
+
+def test_the_rule_that_fired_names_the_category_even_when_many_tactics_add_up() -> None:
+    from notalone.detect import Detector
+
+    conv = {
+        "id": "s",
+        "child": "kid",
+        "messages": [
+            {"from": "x", "text": "ur so pretty omg, ur the prettiest girl on here"},
+            {"from": "x", "text": "lets move to snap, insta reads the dms"},
+            {"from": "x", "text": "how old r u btw"},
+            {"from": "kid", "text": "15"},
+            {"from": "x", "text": "send me a pic in ur bikini"},
+            {
+                "from": "x",
+                "text": "now pay me 300 or i send ur pics to all ur followers and ur school",
+            },
+        ],
+    }
+    assert Detector.default().analyze(conv).category == "sextortion"

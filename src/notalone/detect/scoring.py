@@ -71,6 +71,10 @@ def score_speaker(
         confident = sum(1 for s in best.values() if s >= CONFIDENT)
         risk = min(1.0, rule_risk + 0.03 * max(0, confident - 2) + 0.05 * base * (1.0 - rule_risk))
         return SpeakerRisk(risk, rule_category, rule_name)
+    if rule_category is not None:
+        # many tactics may add up past the rule, but the rule still says what the arc is: a
+        # sextortion threat after flattery and a platform move is sextortion, not grooming
+        return SpeakerRisk(base, rule_category, rule_name)
     return SpeakerRisk(base, best_category(best, knowledge), None)
 
 
