@@ -98,7 +98,6 @@ class PatternRecognizer(Recognizer):
 
 _DIGIT_RE = re.compile(r"\d")
 _INNER_DOT_RE = re.compile(r"\.\S")
-_WORD_CACHE_SIZE = 100_000
 
 
 class PatternIndex:
@@ -133,20 +132,9 @@ class PatternIndex:
                     self._gates.setdefault(token, []).append((ordinal, needs))
         self._always = bool(always)
         self._anchor_keys_all = frozenset(self._gates)
-        # Bigrams and prefixes are built only where some anchor or required word can use them:
-        # joining every adjacent pair of a message costed more than the whole gate check.
-        keys = set(self._gates)
-        for gate in self._gates.values():
-            keys.update(word for _, needs in gate for slot in needs for word in slot)
-        follow: dict[str, set[str]] = {}
-        for key in keys:
-            if " " in key:
-                first, _, second = key.partition(" ")
-                follow.setdefault(first, set()).add(second)
-        self._bigram_follow = {first: frozenset(seconds) for first, seconds in follow.items()}
-        self._prefixes = frozenset(k[:-1] for k in keys if k.endswith("*"))
-        self._prefix_lengths = tuple(sorted({len(p) for p in self._prefixes}))
-        self._word_extras: dict[str, tuple[str, ...]] = {}
+        prefixes = sorted({k[:-1] for k in self._gates if k.endswith("*")}, key=len, reverse=True)
+        self._prefix_lengths = sorted({len(p) for p in prefixes})
+        self._prefix_re = re.compile(literal_trie(prefixes)) if prefixes else None
         # Unanchored regexes run when the characters they require are present (checked per
         # distinct requirement, a handful of sets) and one of their needles occurs.
         by_requires: dict[frozenset[str], list[tuple[int, frozenset[str] | None]]] = {}
@@ -175,30 +163,15 @@ class PatternIndex:
         words = TOKEN_RE.findall(folded)
         present = set(words)
         if len(words) > 1:
-            follow = self._bigram_follow.get
-            for a, b in pairwise(words):
-                seconds = follow(a)
-                if seconds is not None and b in seconds:
-                    present.add(f"{a} {b}")
-        if self._prefixes:
-            extras = self._word_extras
-            for word in words:
-                found = extras.get(word)
-                if found is None:
-                    found = self._prefix_keys(word)
-                    if len(extras) >= _WORD_CACHE_SIZE:
-                        extras.clear()  # bounded memory on an endless stream of new words
-                    extras[word] = found
-                if found:
-                    present.update(found)
+            present.update(map(" ".join, pairwise(words)))
+        if self._prefix_re is not None:
+            for m in self._prefix_re.finditer(folded):
+                if not at_word_start(folded, m.start()):
+                    continue
+                token = TOKEN_RE.match(folded, m.start())
+                word = token.group() if token else ""
+                present.update(f"{word[:n]}*" for n in self._prefix_lengths if n <= len(word))
         return present
-
-    def _prefix_keys(self, word: str) -> tuple[str, ...]:
-        """``word[:n]*`` for every indexed prefix length, when ``word`` starts with a prefix."""
-        lengths = [n for n in self._prefix_lengths if n <= len(word)]
-        if not any(word[:n] in self._prefixes for n in lengths):
-            return ()
-        return tuple(f"{word[:n]}*" for n in lengths)
 
     def _needles_in(self, folded: str) -> set[str]:
         """Every needle literal that occurs in ``folded`` (overlapping occurrences included)."""
