@@ -35,11 +35,16 @@ from .types import DomainAssessment, Indicator, IndicatorError, make_attrs
 
 logger = logging.getLogger(__name__)
 
-_TRIGGER = re.compile(r"[0-9@]|[^\W_]\.[^\W\d_]|[^\W_][\s\[({]+(?:\.|dot|chấm|cham)[\s\])}]")
+_TRIGGER = re.compile(r"[0-9@]|[^\W_]\.[^\W\d_]")
+# Cheap test for a hidden dot: only then is ``DEFANGED`` tried ("chấm" only with its accents:
+# "cham" without them is an everyday Vietnamese word).
+_DEFANG_HINT = re.compile(
+    r"[\[({]\s*(?:\.|dot|chấm)\s*[\])}]|[^\W_]\s+(?:\.|dot|chấm)\s+[^\W_]", re.I
+)
 # A link written so that nothing turns it into a link: "vcb-xacthuc . top", "x[.]com",
 # "x (dot) com", "x chấm com". Bracketed dots are always deliberate; spaced ones only count
 # when a label holds a hyphen or a digit (plain words around " . " are a sentence, not a host).
-_DEFANG_SEP = r"(?:\s*[\[({]\s*(?:\.|dot|chấm|cham)\s*[\])}]\s*|\s+\.\s+|\s+(?:dot|chấm|cham)\s+)"
+_DEFANG_SEP = r"(?:\s*[\[({]\s*(?:\.|dot|chấm)\s*[\])}]\s*|\s+\.\s+|\s+(?:dot|chấm)\s+)"
 _DEFANG_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 DEFANGED = re.compile(
     rf"(?<![\w.\-]){_DEFANG_LABEL}(?:{_DEFANG_SEP}{_DEFANG_LABEL})+(?![\w\-])(?:/[^\s]*)?",
@@ -261,6 +266,8 @@ class _Extractor:
 
     def defanged(self) -> None:
         """Links whose dots are hidden (see ``DEFANGED``): the span is the text as written."""
+        if not _DEFANG_HINT.search(self.text):
+            return
         for n, m in enumerate(DEFANGED.finditer(self.text)):
             if n >= _MAX_CANDIDATES:
                 break
@@ -464,7 +471,9 @@ def extract_indicators(text: str, *, region: str = "VN") -> list[Indicator]:
     may overlap when one piece of text is several indicators (a URL, its domain and the
     handle of a profile link; an e-wallet account that is a phone number).
     """
-    if not isinstance(text, str) or not text or not _TRIGGER.search(text):
+    if not isinstance(text, str) or not text:
+        return []
+    if not _TRIGGER.search(text) and not _DEFANG_HINT.search(text):
         return []
     try:
         return _Extractor(text, region or "VN").run()
