@@ -127,13 +127,27 @@ def test_datasets_dir_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert datasets_dir(tmp_path) == tmp_path
 
 
-def test_project_files_include_dev3_and_never_holdout(tmp_path: Path) -> None:
+def test_project_files_include_the_rounds_and_never_the_reported_ones(tmp_path: Path) -> None:
     from notalone.learn.data import project_train_files
 
-    for name in ("dev.jsonl", "dev2.jsonl", "dev3_vi.jsonl", "dev3_en.jsonl", "holdout.jsonl"):
+    for name in (
+        "dev.jsonl",
+        "dev2.jsonl",
+        "dev3_vi.jsonl",
+        "dev3_en.jsonl",
+        "dev10_sexfraud.jsonl",
+        "holdout.jsonl",
+        "dev9_untuned.jsonl",
+    ):
         (tmp_path / name).write_text("", encoding="utf-8")
     names = [p.name for p in project_train_files(tmp_path)]
-    assert names == ["dev.jsonl", "dev2.jsonl", "dev3_en.jsonl", "dev3_vi.jsonl"]
+    assert names == [
+        "dev.jsonl",
+        "dev2.jsonl",
+        "dev3_en.jsonl",
+        "dev3_vi.jsonl",
+        "dev10_sexfraud.jsonl",
+    ]
 
 
 def test_card_names_data_files_relatively(corpora: tuple[Path, Path], tmp_path: Path) -> None:
