@@ -210,3 +210,18 @@ def test_the_speaker_aggregate_keeps_the_top_k_of_its_window(values: list[float]
         agg.update(p)
         window = values[max(0, i + 1 - agg.window) : i + 1]
         assert agg._top == nlargest(agg.k, window)
+
+
+def test_repeating_a_word_does_not_make_text_look_certain() -> None:
+    from notalone.detect.detector import bundled_learned_stage
+
+    stage = bundled_learned_stage()
+    assert stage is not None
+    once = stage.message_logit("a-b . c-d")
+    many = stage.message_logit(" . ".join(["a-b . c-d"] * 40))
+    # the forty-fold text weighs what three repeats weigh, not sqrt(40) times one
+    assert many <= stage.message_logit(" . ".join(["a-b . c-d"] * 3)) + 1e-9
+    assert abs(many - stage.bias) < 3 * abs(once - stage.bias) + 1e-9
+    # text without heavy repetition is scored as before (the capped path is not taken)
+    text = "chuyển tiền vào tài khoản này ngay để xác minh"
+    assert stage.message_logit(text) == stage.message_logit(text + " ")

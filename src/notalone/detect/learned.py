@@ -151,6 +151,25 @@ class _WordCache(dict[str, float]):
         return value
 
 
+MAX_REPEATS = 3
+
+
+def _capped(toks: list[str]) -> list[str]:
+    """Each token at most ``MAX_REPEATS`` times, in order. The logit sums weights over the
+    square root of the length, so a token said forty times ("a-b . c-d . a-b ...", "lol lol")
+    would weigh six times what it weighs once: repetition alone must not make text look
+    certain. Training messages hardly ever repeat a word more than three times, so a text
+    without heavy repetition is scored exactly as before (only they take this path)."""
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    for tok in toks:
+        n = seen.get(tok, 0)
+        if n < MAX_REPEATS:
+            out.append(tok)
+            seen[tok] = n + 1
+    return out
+
+
 @dataclass
 class LearnedStage:
     """The loaded model. ``message_probability`` is the hot path."""
@@ -191,6 +210,8 @@ class LearnedStage:
             return self.bias
         if any(len(t) > MAX_TOKEN_CHARS for t in toks):
             toks = [t[:MAX_TOKEN_CHARS] for t in toks]
+        if len(toks) > 2 * len(set(toks)):
+            toks = _capped(toks)
         total = sum(map(self._words.__getitem__, toks))
         if len(toks) > 1:
             # one C-level pass: get(pair, 0.0) for every adjacent pair
