@@ -165,8 +165,7 @@ def load_knowledge(root: str | None = None) -> Knowledge:
     """Load and validate every knowledge file (cached: call it freely)."""
     base = Path(root) if root else data_root()
     tactics = _load_tactics(base / "tactics.yaml")
-    categories, min_score, levels = _load_categories(base / "categories.yaml", tactics)
-    duress = _load_duress(base / "categories.yaml", tactics)
+    categories, min_score, levels, duress = _load_categories(base / "categories.yaml", tactics)
     hot = _read(base / "hotlines.yaml")
     langs = _read(base / "languages.yaml")
     lex_root = base / "lexicons"
@@ -238,18 +237,14 @@ def _load_tactics(path: Path) -> dict[str, TacticSpec]:
     return out
 
 
-def _load_duress(path: Path, tactics: Mapping[str, TacticSpec]) -> tuple[frozenset[str], ...]:
-    groups = tuple(frozenset(str(t) for t in g) for g in _read(path).get("duress", []))
-    for t in (t for g in groups for t in g):
-        if t not in tactics:
-            raise KnowledgeError(f"{path}: duress names unknown tactic {t!r}")
-    return groups
-
-
 def _load_categories(
     path: Path, tactics: Mapping[str, TacticSpec]
-) -> tuple[dict[str, CategorySpec], float, dict[str, float]]:
+) -> tuple[dict[str, CategorySpec], float, dict[str, float], tuple[frozenset[str], ...]]:
     doc = _read(path)
+    duress = tuple(frozenset(str(t) for t in g) for g in doc.get("duress", []))
+    for t in (t for g in duress for t in g):
+        if t not in tactics:
+            raise KnowledgeError(f"{path}: duress names unknown tactic {t!r}")
     cats = _require(doc, "categories", dict, path)
     out: dict[str, CategorySpec] = {}
     for cid, spec in cats.items():
@@ -273,7 +268,7 @@ def _load_categories(
                 raise KnowledgeError(f"{path}: category {cid!r} names unknown tactic {t!r}")
         out[str(cid)] = CategorySpec(str(cid), weights, tuple(rules))
     levels = {str(k): float(v) for k, v in _require(doc, "levels", dict, path).items()}
-    return out, float(doc.get("min_score", 0.45)), levels
+    return out, float(doc.get("min_score", 0.45)), levels, duress
 
 
 def _load_pack(
