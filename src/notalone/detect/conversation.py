@@ -8,6 +8,7 @@ message 10 costs, because nothing is rescanned.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from notalone.detect.analyzer import (
     FRAME_FACTORS,
@@ -48,6 +49,16 @@ class SpeakerState:
     last_hit: int = -1  # index of this speaker's last message with evidence
     duress: bool = False  # the young person wrote as someone under control (see observe)
     age_gap: bool = False  # this speaker talked as an adult to a minor ("at ur age")
+
+
+class TopSpeaker(NamedTuple):
+    """The speaker who weighs most in the conversation now."""
+
+    name: str | None
+    tactics: SpeakerRisk  # what their tactic evidence says
+    risk: float  # tactics and the learned probability combined
+    level: str
+    state: SpeakerState | None
 
 
 _TELLING = ("quoted", "news", "reported_speech")
@@ -156,18 +167,13 @@ class ConversationState:
         speaker = self._speaker(message.sender)
         speaker.messages += 1
         changed = bool(analysis.indicators)
-        if analysis.minor and not self.minor:
+        new_gap = analysis.age_gap and message.sender != self.child and not speaker.age_gap
+        if new_gap:
+            # an adult's cue about the listener's youth also says a minor is there
+            speaker.age_gap = True
+        if new_gap or (analysis.minor and not self.minor):
             self.minor = True
             self._rescore_all()
-            changed = True
-        if analysis.age_gap and message.sender != self.child and not speaker.age_gap:
-            # an adult's cue about the listener's youth is also a sign a minor is there
-            speaker.age_gap = True
-            if not self.minor:
-                self.minor = True
-                self._rescore_all()
-            elif speaker.best:
-                speaker.risk = self._score(message.sender, speaker)
             changed = True
         if analysis.adult and message.sender not in self.adults and len(self.adults) < MAX_SPEAKERS:
             self.adults.add(message.sender)
@@ -204,7 +210,7 @@ class ConversationState:
             changed |= self._learn(speaker, analysis.folded, _frame_factor(analysis))
         if changed or index == 0:
             self._assessment = None
-            if self.first_alert_at is None and _LEVEL_RANK[self._top()[2]] >= 3:
+            if self.first_alert_at is None and _LEVEL_RANK[self._top().level] >= 3:
                 self.first_alert_at = index
 
     def _under_duress(self, analysis: MessageAnalysis) -> bool:
@@ -269,7 +275,7 @@ class ConversationState:
     def risk(self) -> float:
         """The conversation's risk now (what :attr:`assessment` would say, without building
         the evidence list, explanations and advice)."""
-        return self._top()[3]
+        return self._top().risk
 
     @property
     def assessment(self) -> Assessment:
@@ -337,14 +343,10 @@ class ConversationState:
                 return lang
         return self.knowledge.default_language
 
-    def _top(
-        self,
-    ) -> tuple[str | None, SpeakerRisk, str, float, dict[str, float], SpeakerState | None]:
-        """The speaker who weighs most: name, tactic risk, level, combined risk, contributions
-        and state (cheap: no evidence is sorted and nothing is explained)."""
+    def _top(self) -> TopSpeaker:
+        """The speaker who weighs most (cheap: nothing is sorted, explained or split)."""
         top_name, top = None, SpeakerRisk(0.0, None, None)
         top_risk, top_state = 0.0, None
-        parts = {"tactics": 0.0, "learned": 0.0} if self._learned is not None else {"tactics": 0.0}
         for name, state in self.speakers.items():
             risk = state.risk
             if name == self.child and self.child is not None and not state.duress:
@@ -356,26 +358,31 @@ class ConversationState:
                 combined = risk.risk
             if combined > top_risk:
                 top_name, top, top_risk, top_state = name, risk, combined, state
-        if top_state is not None and self._learned is not None:
-            parts = combine(top.risk, self._learned_part(top.risk, top_state))[1]
-        elif top_state is not None:
-            parts = {"tactics": top.risk}
         level = level_of(top_risk, self.knowledge.level_thresholds)
-        return top_name, top, level, top_risk, parts, top_state
+        return TopSpeaker(top_name, top, top_risk, level, top_state)
+
+    def _contributions(self, top: TopSpeaker) -> dict[str, float]:
+        """How much of the top speaker's risk each part brought (for the explanation)."""
+        if self._learned is None:
+            return {"tactics": top.tactics.risk if top.state is not None else 0.0}
+        if top.state is None:
+            return {"tactics": 0.0, "learned": 0.0}
+        return combine(top.tactics.risk, self._learned_part(top.tactics.risk, top.state))[1]
 
     def _assess(self) -> Assessment:
-        top_name, top, level, top_risk, parts, top_state = self._top()
+        top = self._top()
+        level = top.level
         evidence = sorted(
             (e for s in self.speakers.values() for kept in s.evidence.values() for e in kept),
             key=lambda e: (e.message, e.start, e.tactic),
         )
         lang = self._language()
-        category = top.category if level != "none" else None
-        if category is None and level != "none" and self._learned is not None and top_state:
-            category = self._learned_category(top_state)
+        category = top.tactics.category if level != "none" else None
+        if category is None and level != "none" and self._learned is not None and top.state:
+            category = self._learned_category(top.state)
         return Assessment(
             id=self.id,
-            risk=top_risk,
+            risk=top.risk,
             level=level,
             category=category,
             first_alert_at=self.first_alert_at,
@@ -384,6 +391,6 @@ class ConversationState:
             advice=self._explainer.advice(lang, level, category, self.country),
             explanations=tuple(self._explainer.explain(lang, e) for e in evidence),
             lang=lang,
-            summary=self._explainer.summary(lang, level, category, top_name, top.rule),
-            contributions=parts,
+            summary=self._explainer.summary(lang, level, category, top.name, top.tactics.rule),
+            contributions=self._contributions(top),
         )
