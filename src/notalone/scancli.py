@@ -44,7 +44,10 @@ def _country_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+@functools.cache
 def _detector(country: str | None) -> Detector:
+    # one per country and process: scan asks for it at every chunk, and a detector keeps
+    # caches (advice texts) worth keeping
     return Detector.default().for_country(country)
 
 
