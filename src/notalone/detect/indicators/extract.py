@@ -181,7 +181,9 @@ class _Mask:
         self._bits[start:end] = b"\x01" * (end - start)
 
 
-def _domain_attrs(a: DomainAssessment, apk: bool = False) -> Mapping[str, str]:
+def _domain_attrs(
+    a: DomainAssessment, apk: bool = False, defanged: bool = False
+) -> Mapping[str, str]:
     return make_attrs(
         host=a.host,
         domain=a.registered_domain,
@@ -193,6 +195,7 @@ def _domain_attrs(a: DomainAssessment, apk: bool = False) -> Mapping[str, str]:
         apk="1" if apk else None,
         ip="1" if a.ip else None,
         idn=a.unicode_host,
+        defanged="1" if defanged else None,
     )
 
 
@@ -291,18 +294,14 @@ class _Extractor:
                 assessment = assess_domain("https://" + raw)
             except IndicatorError:
                 continue
-            attrs = make_attrs(**_domain_attrs(assessment, assessment.apk), defanged="1")
             if path.strip("/"):
+                attrs = _domain_attrs(assessment, assessment.apk, defanged=True)
                 self.add("url", m.start(), m.end(), key, attrs)
             dom_key = assessment.registered_domain
             if dom_key:
                 end = m.start() + len(host.rstrip())
                 self.add(
-                    "domain",
-                    m.start(),
-                    end,
-                    dom_key,
-                    {**_domain_attrs(assessment), "defanged": "1"},
+                    "domain", m.start(), end, dom_key, _domain_attrs(assessment, defanged=True)
                 )
             self.mask.take(m.start(), m.end())
 
