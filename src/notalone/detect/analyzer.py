@@ -42,6 +42,10 @@ _QUOTED = re.compile(r'"([^"]{8,})"|“([^”]{8,})”|«([^»]{8,})»|„([^“
 # Frames tied to grammar and everyday vocabulary apply within their own language only; a
 # warning or a news cue says the same thing whatever language the hit is in.
 _SAME_LANGUAGE_FRAMES = frozenset({"negation", "benign_context", "condition"})
+# Frames that do not scale a hit themselves: conditions only shape negation; minor, adult and
+# age-gap cues shape categories (conversation); doubt weighs on the whole message, links
+# included, and fake-link cues on its links (see analyze).
+_NOT_HIT_MODIFIERS = frozenset({"condition", "minor", "doubt", "adult", "fake_link", "age_gap"})
 NEGATION_WINDOW = 3  # words between a negator and the hit it negates
 _CLAUSE_END = re.compile(r"[?.!;,:\n]")
 MAX_MESSAGE_CHARS = 20_000  # longer messages are analysed in their first and last parts
@@ -200,9 +204,7 @@ def _apply_frames(
         )
         for f in frames:
             kind = f.kind[6:]
-            if kind in ("condition", "minor", "doubt", "adult", "fake_link", "age_gap"):
-                # conditions only shape negation, below; minor cues shape categories; doubt
-                # weighs on the whole message, links included (see analyze)
+            if kind in _NOT_HIT_MODIFIERS:
                 continue
             if kind in _SAME_LANGUAGE_FRAMES and f.language != r.language:
                 continue  # vi "k" (không) must not negate an English hit; "ok" is "k" there
