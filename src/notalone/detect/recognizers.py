@@ -135,19 +135,25 @@ class PatternIndex:
         prefixes = sorted({k[:-1] for k in self._gates if k.endswith("*")}, key=len, reverse=True)
         self._prefix_lengths = sorted({len(p) for p in prefixes})
         self._prefix_re = re.compile(literal_trie(prefixes)) if prefixes else None
-        # Unanchored regexes run when the characters they require are present (checked per
-        # distinct requirement, a handful of sets) and one of their needles occurs.
-        by_requires: dict[frozenset[str], list[tuple[int, frozenset[str] | None]]] = {}
+        # Unanchored regexes run when the characters they require are present: those with
+        # literal needles are found through the needles the text holds (one trie search), the
+        # few without needles by their requirement alone (a handful of subset checks).
+        unneedled: dict[frozenset[str], list[int]] = {}
+        self._by_needle: dict[str, list[tuple[int, frozenset[str]]]] = {}
         for ordinal, requires, needles in always:
-            by_requires.setdefault(requires, []).append((ordinal, needles))
-        self._by_requires = list(by_requires.items())
+            if needles is None:
+                unneedled.setdefault(requires, []).append(ordinal)
+            else:
+                for needle in needles:
+                    self._by_needle.setdefault(needle, []).append((ordinal, requires))
+        self._unneedled = list(unneedled.items())
         self._any_of = sorted(
-            {r for requires in by_requires for r in requires if r.startswith(ANY_OF)}
+            {r for _, requires, _ in always for r in requires if r.startswith(ANY_OF)}
         )
         # All needles are searched for at once. The literals that match at one position form a
         # chain of prefixes, so the longest one found there (what the trie matches), with its
         # prefixes (``_needle_prefixes``), is exactly that position's set.
-        literals = sorted({n for _, _, ns in always for n in ns or ()})
+        literals = sorted(self._by_needle)
         self._needle_re = re.compile(literal_trie(literals)) if literals else None
         known = set(literals)
         self._needle_prefixes = {
@@ -205,17 +211,14 @@ class PatternIndex:
             for token in self._any_of:
                 if not chars.isdisjoint(token[len(ANY_OF) :]):
                     chars.add(token)
-            found: set[str] | None = None
-            for requires, group in self._by_requires:
-                if not requires <= chars:
-                    continue
-                for ordinal, wanted in group:
-                    if wanted is not None:
-                        if found is None:
-                            found = self._needles_in(folded)
-                        if wanted.isdisjoint(found):
-                            continue
-                    chosen.add(ordinal)
+            for requires, ordinals in self._unneedled:
+                if requires <= chars:
+                    chosen.update(ordinals)
+            by_needle = self._by_needle
+            for needle in self._needles_in(folded):
+                for ordinal, requires in by_needle[needle]:
+                    if requires <= chars:
+                        chosen.add(ordinal)
         results: list[RecognizerResult] = []
         if not chosen:
             return results
