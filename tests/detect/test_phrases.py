@@ -70,6 +70,16 @@ def test_hash_is_any_number_and_regex_syntax_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("text", "match"),
+    [("a one-time 50 processing fee", True), ("a one-time processing fee", True),
+     ("a one-time 50k processing fee", True), ("a one-time big processing fee", False)],
+)  # fmt: skip
+def test_an_optional_number_is_a_number_not_a_hash_sign(text: str, match: bool) -> None:
+    compiled = COMPILER.compile("a one-time #? processing fee")
+    assert (re.search(compiled.regex, normalize(text).text) is not None) == match
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
     [("chuyển 500k ngay", True), ("chuyển 3tr ngay", True), ("chuyển 1.500 ngay", True),
      ("chuyển 12hours ngay", False), ("chuyển tiền ngay", False)],
 )  # fmt: skip

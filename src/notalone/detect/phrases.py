@@ -204,15 +204,16 @@ class PhraseCompiler:
             raise PhraseError(
                 f"{tok!r} in phrase {phrase!r} is regex syntax: write a 'regex:' entry"
             )
-        if tok == "#":
-            # any number: "24", "1.500", and one glued to a short unit: "500k", "3tr", "12h"
-            return _Item(r"\d+(?:[.,]\d+)*(?:[^\W\d_]{1,3}(?![^\W_]))?", None)
         if tok in ("...", "...."):
             n = 3 if tok == "..." else 6
             return _Item(f"(?:{SEP}{WORD}){{0,{n}}}", None, gap=True)
         optional = tok.endswith("?") and len(tok) > 1
         if optional:
             tok = tok[:-1]
+        if tok == "#":
+            # any number: "24", "1.500", and one glued to a short unit: "500k", "3tr", "12h"
+            # ("#?": an optional one, not an optional "#" sign)
+            return _Item(r"\d+(?:[.,]\d+)*(?:[^\W\d_]{1,3}(?![^\W_]))?", None, optional)
         if tok.startswith("{") and tok.endswith("}"):
             item = self._class(tok[1:-1], phrase)
             return _Item(item.regex, item.anchors, optional, head=item.head)
