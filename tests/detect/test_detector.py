@@ -186,6 +186,16 @@ def test_when_a_student_pastes_a_scam_in_quotes_to_ask_friends_then_no_alert() -
     assert all("quoted" in t["modifiers"] for t in result["tactics"])
 
 
+def test_short_quotes_before_a_quoted_threat_do_not_shift_the_quotation_marks() -> None:
+    text = (
+        'Students got messages from "girls" or "boys" who send a picture first, then say '
+        '"I have your followers list, pay $500 in gift cards or I send it to everyone".'
+    )
+    analysis = DET.analyzer.analyze(text)
+    threats = [h for h in analysis.hits if h.tactic == "sextortion_threat"]
+    assert threats and all("quoted" in h.modifiers for h in threats)
+
+
 def test_when_is_this_a_scam_follows_a_paste_then_the_paste_counts_as_a_quote() -> None:
     state = DET.new_conversation("paste")
     state.add(Message("u1", "Bạn đã trúng thưởng iPhone, bấm vào bit.ly/qua-tang-vcb để nhận"))

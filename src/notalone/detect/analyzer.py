@@ -38,7 +38,9 @@ FRAME_FACTORS = {
 # A passage in quotation marks of at least this many words is someone else's words being
 # shown ("I got this SMS: '...'", a teacher reading out a scam script), not the speaker's order.
 QUOTE_MIN_WORDS = 4
-_QUOTED = re.compile(r'"([^"]{8,})"|“([^”]{8,})”|«([^»]{8,})»|„([^“”]{8,})[“”]')
+# Quotation marks pair in order: a short quote ("girls" or "boys") must not leave its closing
+# mark to open a false quote over the speaker's own words (its length is checked in words).
+_QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|«([^»]*)»|„([^“”]*)[“”]')
 # Frames tied to grammar and everyday vocabulary apply within their own language only; a
 # warning or a news cue says the same thing whatever language the hit is in.
 _SAME_LANGUAGE_FRAMES = frozenset({"negation", "benign_context", "condition"})
