@@ -311,6 +311,20 @@ def test_asking_whether_a_look_alike_link_is_genuine_is_not_an_attack(text: str)
     assert any("doubt" in e.modifiers for e in result.evidence)
 
 
+def test_a_vietnamese_doubt_particle_is_not_read_into_english_words() -> None:
+    # "thật à?" folds to "that a": in "we noticed that a login ..." it is no question
+    text = (
+        "We noticed that a login to your account was made. Verify your identity now at "
+        "chase-secure-login.com or your account will be suspended"
+    )
+    result = DET.new_conversation().add(Message("x", text))
+    assert result.level in HIGH
+    assert not any("doubt" in e.modifiers for e in result.evidence)
+    asked = DET.new_conversation().add(Message("x", "link vcb-xacthuc.vip này thật à"))
+    assert asked.level not in HIGH
+    assert any("doubt" in e.modifiers for e in asked.evidence)
+
+
 def test_a_scam_that_borrows_a_warning_word_still_alerts() -> None:
     text = "Vietcombank canh bao: tai khoan co dau hieu lua dao, xac minh tai vcb-xacminh.top"
     result = DET.new_conversation().add(Message("x", text))
