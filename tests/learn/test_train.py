@@ -136,6 +136,8 @@ def test_project_files_include_the_rounds_and_never_the_reported_ones(tmp_path: 
         "dev3_vi.jsonl",
         "dev3_en.jsonl",
         "dev10_sexfraud.jsonl",
+        "dev11_seg.jsonl",
+        "dev12_vi.jsonl",
         "holdout.jsonl",
         "dev9_untuned.jsonl",
     ):
@@ -147,6 +149,8 @@ def test_project_files_include_the_rounds_and_never_the_reported_ones(tmp_path: 
         "dev3_en.jsonl",
         "dev3_vi.jsonl",
         "dev10_sexfraud.jsonl",
+        "dev11_seg.jsonl",
+        "dev12_vi.jsonl",
     ]
 
 

@@ -30,6 +30,8 @@ PROJECT_TRAIN_FILES = (
     "dev7_*.jsonl",
     "dev8_*.jsonl",
     "dev10_*.jsonl",
+    "dev11_*.jsonl",
+    "dev12_*.jsonl",
 )
 # tests/data/dev9_untuned.jsonl is kept out of training and tuning on purpose: like the
 # holdout, it is only ever reported.
