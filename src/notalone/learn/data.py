@@ -32,6 +32,7 @@ PROJECT_TRAIN_FILES = (
     "dev10_*.jsonl",
     "dev11_*.jsonl",
     "dev12_*.jsonl",
+    "dev13_*.jsonl",
 )
 # tests/data/dev9_untuned.jsonl is kept out of training and tuning on purpose: like the
 # holdout, it is only ever reported.
