@@ -413,16 +413,13 @@ def test_the_askers_own_adult_age_does_not_excuse_him() -> None:
 
 
 def test_observe_then_assessment_equals_add_at_every_step() -> None:
-    from notalone.detect import Detector, Message
-
-    detector = Detector.default()
     texts = [
         "chào em, anh là cán bộ công an quận",
         "em liên quan vụ án rửa tiền, phải giữ bí mật",
         "thuê phòng khách sạn một mình và chuyển 50tr để xác minh",
         "ok",
     ]
-    quiet, loud = detector.new_conversation("a"), detector.new_conversation("a")
+    quiet, loud = DET.new_conversation("a"), DET.new_conversation("a")
     for n, text in enumerate(texts):
         message = Message("u1" if n < 3 else "u2", text)
         quiet.observe(message)
@@ -432,25 +429,19 @@ def test_observe_then_assessment_equals_add_at_every_step() -> None:
 
 
 def test_a_warning_that_names_fake_domains_is_not_an_attack() -> None:
-    from notalone.detect import Detector
-
-    detector = Detector.default()
     warning = (
         "Công an cảnh báo: các trang giả mạo như vcb-online.top, dichvucong-gov.top đang lừa "
         "người dân, tuyệt đối không truy cập."
     )
-    assert detector.analyze_text(warning).level in ("none", "low", "medium")
+    assert DET.analyze_text(warning).level in ("none", "low", "medium")
     attack = (
         "TPBank: Tai khoan cua Quy khach se bi khoa do chua xac thuc eKYC. "
         "Truy cap tpbank-ekyc . xyz de cap nhat ngay."
     )
-    assert detector.analyze_text(attack).level in ("high", "critical")
+    assert DET.analyze_text(attack).level in ("high", "critical")
 
 
 def test_a_young_person_passing_on_orders_counts_but_a_retold_story_does_not() -> None:
-    from notalone.detect import Detector
-
-    detector = Detector.default()
     family = {
         "id": "f",
         "child": "kid",
@@ -463,7 +454,7 @@ def test_a_young_person_passing_on_orders_counts_but_a_retold_story_does_not() -
             },
         ],
     }
-    result = detector.analyze(family)
+    result = DET.analyze(family)
     assert result.first_alert_at == 1 and result.category == "online_kidnapping"
     assert any("under_duress" in e.modifiers for e in result.evidence)
     retold = {
@@ -474,28 +465,23 @@ def test_a_young_person_passing_on_orders_counts_but_a_retold_story_does_not() -
             {"from": "kid", "text": "mẹ t cũng từng bị tin nhắn con đang ở chỗ bọn tôi"},
         ],
     }
-    assert detector.analyze(retold).first_alert_at is None
+    assert DET.analyze(retold).first_alert_at is None
 
 
 def test_sexual_talk_from_one_who_talked_about_the_listeners_youth_is_grooming() -> None:
-    from notalone.detect import Detector, Message
-
-    detector = Detector.default()
     lines = ["girls ur age r so immature lol", "i want to lick ur whole body and make love to u"]
-    adult = detector.new_conversation()
+    adult = DET.new_conversation()
     for text in lines:
         adult.observe(Message("man", text))
     assert adult.speakers["man"].age_gap
     assert adult.assessment.category == "grooming" and adult.first_alert_at is not None
-    couple = detector.new_conversation()
+    couple = DET.new_conversation()
     for text in ["ur so cute babe", lines[1]]:
         couple.observe(Message("bf", text))
     assert couple.first_alert_at is None  # the same talk with no age gap is not grooming
 
 
 def test_the_rule_that_fired_names_the_category_even_when_many_tactics_add_up() -> None:
-    from notalone.detect import Detector
-
     conv = {
         "id": "s",
         "child": "kid",
@@ -511,4 +497,4 @@ def test_the_rule_that_fired_names_the_category_even_when_many_tactics_add_up() 
             },
         ],
     }
-    assert Detector.default().analyze(conv).category == "sextortion"
+    assert DET.analyze(conv).category == "sextortion"
