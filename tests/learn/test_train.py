@@ -138,6 +138,7 @@ def test_project_files_include_the_rounds_and_never_the_reported_ones(tmp_path: 
         "dev10_sexfraud.jsonl",
         "dev11_seg.jsonl",
         "dev12_vi.jsonl",
+        "dev14_new.jsonl",  # a round nobody listed: picked up as it appears
         "holdout.jsonl",
         "dev9_untuned.jsonl",
     ):
@@ -151,6 +152,7 @@ def test_project_files_include_the_rounds_and_never_the_reported_ones(tmp_path: 
         "dev10_sexfraud.jsonl",
         "dev11_seg.jsonl",
         "dev12_vi.jsonl",
+        "dev14_new.jsonl",
     ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,34 +19,22 @@ from notalone.detect.evaluation import Label, assigned_split, label_of
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 PROJECT_DATA = REPO_ROOT / "tests" / "data"
-# The project's own labelled data used for training (glob patterns under tests/data; the files
-# colleagues add as dev3_<topic>.jsonl are picked up as they appear). holdout* never matches.
-PROJECT_TRAIN_FILES = (
-    "dev.jsonl",
-    "dev2.jsonl",
-    "dev3_*.jsonl",
-    "dev4_*.jsonl",
-    "dev5_*.jsonl",
-    "dev6_*.jsonl",
-    "dev7_*.jsonl",
-    "dev8_*.jsonl",
-    "dev10_*.jsonl",
-    "dev11_*.jsonl",
-    "dev12_*.jsonl",
-    "dev13_*.jsonl",
-)
-# tests/data/dev9_untuned.jsonl is kept out of training and tuning on purpose: like the
+# The project's own labelled data used for training: every tests/data/dev<round>[_<topic>].jsonl,
+# in round order, so that a new round is picked up without a code change. A file marked
+# "untuned" (dev9_untuned.jsonl) is kept out of training and tuning on purpose: like the
 # holdout, it is only ever reported.
+_ROUND_FILE = re.compile(r"dev(\d*)(?:_[^.]*)?\.jsonl")
+REPORTED_ONLY = "untuned"
 
 
 def project_train_files(project_dir: Path = PROJECT_DATA) -> list[Path]:
-    """The project's training files that exist now, in a stable order (never holdout)."""
-    out: list[Path] = []
-    for pattern in PROJECT_TRAIN_FILES:
-        for path in sorted(project_dir.glob(pattern)):
-            if path.is_file() and "holdout" not in path.name and path not in out:
-                out.append(path)
-    return out
+    """The project's training files that exist now, in round order (never holdout or untuned)."""
+    rounds: list[tuple[int, str, Path]] = []
+    for path in project_dir.glob("dev*.jsonl"):
+        found = _ROUND_FILE.fullmatch(path.name)
+        if found and path.is_file() and REPORTED_ONLY not in path.name:
+            rounds.append((int(found.group(1) or 1), path.name, path))
+    return [path for _, _, path in sorted(rounds)]
 
 
 def datasets_dir(explicit: str | Path | None = None) -> Path | None:

@@ -2,8 +2,8 @@
 
 Data: the ``train`` split of every file in ``../shared/datasets/conversations`` (files without a
 split field are split deterministically by a hash of the id, one in five to dev) plus the
-project's own labelled files (:data:`~notalone.learn.data.PROJECT_TRAIN_FILES`: ``dev.jsonl``,
-``dev2.jsonl`` and ``dev3_*.jsonl`` under ``tests/data``, all of them; ``holdout`` is never read).
+project's own labelled files (:func:`~notalone.learn.data.project_train_files`: every round
+``dev<n>[_<topic>].jsonl`` under ``tests/data``; ``holdout`` and ``*untuned*`` are never read).
 
 Choices are made on a validation part of train, never on dev: one public training conversation
 in :data:`VALIDATION_SHARE` (by a hash of its id) is held back; the model is fitted on the rest
