@@ -297,6 +297,40 @@ def test_an_official_brandname_sender_without_links_counts_as_official() -> None
     assert not DET.analyzer.analyze("Ma OTP cua ban la 123456", "0912345678").official
 
 
+def _link_signals(text: str, sender: str = "+84 912 345 678") -> set[str]:
+    hits = DET.analyzer.analyze(text, sender).hits
+    return {h.recognizer for h in hits if h.recognizer.startswith("indicator.")}
+
+
+@pytest.mark.parametrize(
+    ("sender", "text"),
+    [
+        ("+1 555 014 2291", "Amazon Prime: payment failed, restore at renewal-center.shop/p/1"),
+        ("+84 912 345 678", "[Vietcombank] Quy khach vui long xac minh tai xacminh-tk.com"),
+        ("+84 912 345 678", "VCB thong bao: tai khoan tam khoa, xac minh tai xacminh-tk.com"),
+        ("Vietcombank", "Tai khoan tam khoa, xac minh tai xacminh-tk.com"),
+    ],
+)
+def test_a_message_speaking_as_a_brand_with_a_link_the_brand_does_not_own_is_off_brand(
+    sender: str, text: str
+) -> None:
+    assert "indicator.off_brand.v1" in _link_signals(text, sender)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Netflix: new episodes are out, watch at netflix.com",  # the brand's own domain
+        "omg this dress on sale-shop.com is so cute",  # no brand speaks
+        "my cousin works at amazon lol, he sent me recipes-daily.com",  # a brand named later
+    ],
+)
+def test_a_link_is_not_off_brand_on_the_brands_own_domain_or_without_a_brand_speaking(
+    text: str,
+) -> None:
+    assert "indicator.off_brand.v1" not in _link_signals(text)
+
+
 @pytest.mark.parametrize(
     "text",
     [

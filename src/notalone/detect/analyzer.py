@@ -15,6 +15,7 @@ from notalone.detect.indicators import (
     Indicator,
     IndicatorLookup,
     brand_for_sender,
+    brand_in_opening,
     extract_indicators,
 )
 from notalone.detect.lexicon import Knowledge
@@ -109,7 +110,7 @@ class MessageAnalyzer:
             hits = _drop_official_links(hits, indicators)
             if official:
                 hits = _discount(hits, OFFICIAL_FACTOR, "official_source")
-        hits.extend(_frame_links(_indicator_hits(indicators), results))
+        hits.extend(_frame_links(_indicator_hits(indicators, text, sender), results))
         doubt = "frame:doubt" in kinds
         if doubt and hits:
             hits = _discount(hits, FRAME_FACTORS["doubt"], "doubt")
@@ -397,8 +398,19 @@ def _frame_links(hits: list[Hit], results: list[RecognizerResult]) -> list[Hit]:
     return _discount(hits, FRAME_FACTORS["warning"], "warning")
 
 
-def _indicator_hits(indicators: tuple[Indicator, ...]) -> list[Hit]:
+# A message that speaks as a brand (its brandname sender, or "AusPost: ..." at its start) but
+# links to a domain that brand does not own: how smishing borrows a name without a look-alike
+# domain ("Amazon Prime: ... renewal-center.shop"). Weaker than a look-alike: brands do link to
+# partners, so it takes a second sign (urgency, a fee, a code) to alert.
+OFF_BRAND_SCORE = 0.55
+_NUMERIC_LABEL = re.compile(r"(?:^|[./])\d+\.")
+
+
+def _indicator_hits(
+    indicators: tuple[Indicator, ...], text: str = "", sender: str | None = None
+) -> list[Hit]:
     hits: list[Hit] = []
+    claimed: str | bool | None = False  # False: not looked for yet (most messages never need it)
     for ind in indicators:
         if ind.kind not in ("url", "domain") or ind.attrs.get("official"):
             continue
@@ -410,4 +422,21 @@ def _indicator_hits(indicators: tuple[Indicator, ...]) -> list[Hit]:
                     Hit("phishing_link", ind.start, ind.end, score, f"indicator.{name}.v1", "", ())
                 )
                 break
+        else:
+            if text[ind.start : ind.end].isupper() or _NUMERIC_LABEL.search(ind.normalized):
+                continue  # a reference code ("Ref MBVCB.98123.BO"), not a link anyone follows
+            if claimed is False:
+                claimed = (brand_for_sender(sender) if sender else None) or brand_in_opening(text)
+            if claimed:
+                hits.append(
+                    Hit(
+                        "phishing_link",
+                        ind.start,
+                        ind.end,
+                        OFF_BRAND_SCORE,
+                        "indicator.off_brand.v1",
+                        "",
+                        (),
+                    )
+                )
     return hits

@@ -203,3 +203,27 @@ def test_two_edits_from_a_short_brand_name_is_an_everyday_word_not_a_lookalike()
     # one edit from a short name, or two from a long one, is still an imitation
     assert assess_domain("https://paypai.com").lookalike_of == "paypal"
     assert assess_domain("https://vietcombamk.com").lookalike_of == "vietcombank"
+
+
+@pytest.mark.parametrize(
+    ("host", "suffix"),
+    [
+        ("qldt-daotao.edu-vn.site", "edu.vn"),
+        ("shop.com-vn.online", "com.vn"),
+        ("portal.com.vn.check-id.top", "com.vn"),
+        ("refund.co-uk.info", "co.uk"),
+    ],
+)
+def test_an_official_suffix_inside_a_registrable_host_is_a_lookalike(
+    host: str, suffix: str
+) -> None:
+    from notalone.detect.indicators.lookalike import assess_domain
+
+    assert assess_domain(host).lookalike_of == suffix
+
+
+@pytest.mark.parametrize("host", ["www.hcmus.edu.vn", "bbc.co.uk", "tuoitre.vn", "comvn.net"])
+def test_a_real_suffix_at_the_end_of_a_host_is_not_a_lookalike(host: str) -> None:
+    from notalone.detect.indicators.lookalike import assess_domain
+
+    assert assess_domain(host).lookalike_of is None

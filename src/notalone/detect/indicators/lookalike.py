@@ -76,6 +76,37 @@ def brand_for_sender(name: str) -> str | None:
     return _senders().get(_fold(name))
 
 
+@functools.cache
+def _names() -> dict[str, str]:
+    """Folded names a message may open with to speak as a brand: its sender names and its
+    keywords of four letters or more ("auspost", "wellsfargo", "vietcombank")."""
+    names = {k: b.id for b in brands().values() for k in b.keywords if len(k) >= 4}
+    names.update(_senders())
+    return names
+
+
+_OPENING_WORD = re.compile(r"[0-9a-z]+")
+_OPENING_END = re.compile(r"[:\]]")
+
+
+def brand_in_opening(text: str) -> str | None:
+    """The brand a message opens with as its signature ("AusPost: ...", "[Vietcombank] ...",
+    "Wells Fargo Alert: ..."): one to three of the first four words before the colon or
+    bracket that closes the signature. Without one, no brand speaks: "grab", "apple" and
+    "target" are everyday words at the start of a sentence."""
+    end = _OPENING_END.search(text, 1, 48)
+    if end is None:
+        return None
+    words = _OPENING_WORD.findall(strip_accents(text[: end.start()]).lower())[:4]
+    names = _names()
+    for size in (3, 2, 1):
+        for i in range(len(words) - size + 1):
+            brand = names.get("".join(words[i : i + size]))
+            if brand is not None:
+                return brand
+    return None
+
+
 # Letters from other scripts that look like Latin ones, and digit/letter swaps.
 _CONFUSABLES = str.maketrans(
     {
@@ -340,6 +371,21 @@ def _lookalike_cached(labels: tuple[str, ...], idn: bool) -> tuple[str, str] | N
     return None
 
 
+# An official-looking suffix inside the part of a host anyone can register ("qldt.edu-vn.site",
+# "dichvucong-gov-vn.com", "evri.co-uk.help", "vcb.com.vn.xyz.top"): real ones only end a host.
+_FAKE_SUFFIX = re.compile(
+    r"(?:^|[.-])(gov|gouv|edu|com|co|org|net|ac)[.-](vn|uk|fr|au|sg|in|ph|ca|us)(?:[.-]|$)"
+)
+
+
+def _fake_suffix(sub: str) -> tuple[str, str] | None:
+    m = _FAKE_SUFFIX.search(sub)
+    if m is None:
+        return None
+    suffix = f"{m.group(1)}.{m.group(2)}"
+    return suffix, f"imitates the official suffix .{suffix}"
+
+
 def official_brand(host: str) -> str | None:
     """Brand id when ``host`` is an official domain or one of its subdomains."""
     h = host.lower().rstrip(".")
@@ -381,7 +427,7 @@ def _assess_host(host: str) -> DomainAssessment:
     sub = h[: len(h) - len(suffix)].rstrip(".") if suffix else h
     labels = [unicode_host(lab) for lab in sub.split(".") if lab and lab != "www"]
     idn = any(not lab.isascii() for lab in labels)
-    found = _lookalike(labels, idn)
+    found = _lookalike(labels, idn) or _fake_suffix(sub)
     return DomainAssessment(
         host=h,
         registered_domain=reg,
