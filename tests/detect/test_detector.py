@@ -186,6 +186,24 @@ def test_when_a_student_pastes_a_scam_in_quotes_to_ask_friends_then_no_alert() -
     assert all("quoted" in t["modifiers"] for t in result["tactics"])
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "'USPS: your package can't be delivered. Confirm your address within 12 hours at "
+        "usps-redeliver.top' and then a link",
+        "he sent ‘send me the code now or your account gets locked’ is this legit",
+    ],
+)
+def test_a_scam_pasted_in_single_quotes_counts_as_a_quote(text: str) -> None:
+    hits = DET.analyzer.analyze(text).hits
+    assert hits and all("quoted" in h.modifiers for h in hits if h.tactic != "phishing_link")
+
+
+def test_apostrophes_are_not_quotation_marks() -> None:
+    hits = DET.analyzer.analyze("don't tell ur mom about me, it's our secret ok").hits
+    assert hits and not any("quoted" in h.modifiers for h in hits)
+
+
 def test_short_quotes_before_a_quoted_threat_do_not_shift_the_quotation_marks() -> None:
     text = (
         'Students got messages from "girls" or "boys" who send a picture first, then say '

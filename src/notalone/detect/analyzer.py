@@ -41,7 +41,13 @@ FRAME_FACTORS = {
 QUOTE_MIN_WORDS = 4
 # Quotation marks pair in order: a short quote ("girls" or "boys") must not leave its closing
 # mark to open a false quote over the speaker's own words (its length is checked in words).
-_QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|«([^»]*)»|„([^“”]*)[“”]')
+# Straight single quotes are apostrophes too: one opens a quote only at a word start and closes
+# it only before a space or punctuation ("'USPS: ... within 12 hours.' and then a link"), and
+# an apostrophe inside a word ("don't") does not close it.
+_QUOTED = re.compile(
+    r'"([^"]*)"|“([^”]*)”|«([^»]*)»|„([^“”]*)[“”]|‘([^’]*)’'
+    r"|(?:^|(?<=[\s(:]))'((?:[^'\n]|'(?=\w))+)'(?=[\s.,!?;:)]|$)"
+)
 # Frames tied to grammar and everyday vocabulary apply within their own language only; a
 # warning or a news cue says the same thing whatever language the hit is in.
 _SAME_LANGUAGE_FRAMES = frozenset({"negation", "benign_context", "condition"})
