@@ -309,6 +309,19 @@ def test_an_official_sender_halves_what_the_words_suggest_unless_a_link_is_not_o
     assert spoofed.level in HIGH
 
 
+@pytest.mark.parametrize(
+    "link", ["t.me/vip_coin_88", "wa.me/15555550130", "zalo.me/g/abcxyz", "forms.gle/Ab12Cd"]
+)
+def test_a_link_to_a_platform_where_anyone_publishes_does_not_make_a_message_official(
+    link: str,
+) -> None:
+    analysis = DET.analyzer.analyze(f"Earn $300/day liking videos, no experience. Join: {link}")
+    assert not analysis.official
+    assert not any("official_source" in h.modifiers for h in analysis.hits)
+    # ... and it is still no look-alike: a group invite is not phishing evidence by itself
+    assert not any(h.recognizer.startswith("indicator.") for h in analysis.hits)
+
+
 def test_an_official_brandname_sender_without_links_counts_as_official() -> None:
     analysis = DET.analyzer.analyze("Ma OTP cua ban la 123456, KHONG cung cap cho bat ky ai", "VCB")
     assert analysis.official

@@ -272,7 +272,7 @@ _LINK_KINDS = ("url", "domain")
 
 def _official_source(indicators: tuple[Indicator, ...], sender: str | None) -> bool:
     links = [i for i in indicators if i.kind in _LINK_KINDS]
-    if any(not i.attrs.get("official") for i in links):
+    if any(not i.attrs.get("official") or i.attrs.get("user_content") for i in links):
         return False
     return bool(links) or (sender is not None and _official_sender(sender))
 
@@ -372,7 +372,11 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
 
 def _drop_official_links(hits: list[Hit], indicators: tuple[Indicator, ...]) -> list[Hit]:
     """A link-shaped phrase over an official domain ("impots.gouv.fr") is not phishing."""
-    official = [(i.start, i.end) for i in indicators if i.attrs.get("official")]
+    official = [
+        (i.start, i.end)
+        for i in indicators
+        if i.attrs.get("official") and not i.attrs.get("user_content")
+    ]
     if not official:
         return hits
     return [

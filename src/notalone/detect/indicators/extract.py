@@ -189,6 +189,7 @@ def _domain_attrs(
         domain=a.registered_domain,
         official="1" if a.official_brand else None,
         brand=a.official_brand,
+        user_content="1" if a.user_content else None,
         lookalike_of=a.lookalike_of,
         reason=a.reason,
         shortener="1" if a.shortener else None,

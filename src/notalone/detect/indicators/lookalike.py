@@ -52,6 +52,23 @@ def _official_suffixes() -> dict[str, str]:
 
 
 @functools.cache
+def _user_content() -> frozenset[str]:
+    return frozenset(str(d).lower() for d in load("brands").get("user_content", ()))
+
+
+def user_content(host: str) -> bool:
+    """Whether ``host`` (or a parent of it) is an official domain where anyone publishes."""
+    hosts = _user_content()
+    node = host.lower().rstrip(".")
+    while True:
+        if node in hosts:
+            return True
+        if "." not in node:
+            return False
+        node = node.split(".", 1)[1]
+
+
+@functools.cache
 def shorteners() -> frozenset[str]:
     return frozenset(str(s).lower() for s in load("shorteners")["shorteners"])
 
@@ -422,6 +439,7 @@ def _assess_host(host: str) -> DomainAssessment:
             official_brand=brand,
             shortener=shortener,
             unicode_host=decoded if decoded != h else None,
+            user_content=brand is not None and user_content(h),
         )
     suffix = psl().publicsuffix(h) or ""
     sub = h[: len(h) - len(suffix)].rstrip(".") if suffix else h
@@ -466,5 +484,6 @@ def assess_domain(host_or_url: str) -> DomainAssessment:
             apk=apk,
             ip=result.ip,
             unicode_host=result.unicode_host,
+            user_content=result.user_content,
         )
     return result

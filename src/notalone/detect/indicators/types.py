@@ -70,6 +70,9 @@ class DomainAssessment:
     apk: bool = False  # the URL points at an Android package
     ip: bool = False  # the host is a literal IP address
     unicode_host: str | None = None  # the decoded IDN form when it differs from ``host``
+    # an official domain where anyone publishes (t.me/..., zalo.me/..., docs.google.com/...):
+    # the link is no imitation, but it does not make the message the brand's own either
+    user_content: bool = False
 
     @property
     def official(self) -> bool:
