@@ -563,3 +563,54 @@ def test_the_rule_that_fired_names_the_category_even_when_many_tactics_add_up() 
         ],
     }
     assert DET.analyze(conv).category == "sextortion"
+
+
+def _chat(*lines: tuple[str, str], child: str | None = None) -> dict[str, Any]:
+    conv: dict[str, Any] = {"id": "c", "messages": [{"from": f, "text": t} for f, t in lines]}
+    if child:
+        conv["child"] = child
+    return conv
+
+
+def test_two_minors_of_the_same_age_flirting_is_not_grooming() -> None:
+    teens = _chat(
+        ("dylan", "so ur 14 right"),
+        ("maya", "ya"),
+        ("dylan", "same im 14 in august lol"),
+        ("dylan", "have u ever been kissed"),
+        child="maya",
+    )
+    assert _analyze(teens)["level"] not in HIGH
+
+
+def test_an_adult_asking_a_minor_the_same_is_grooming() -> None:
+    adult = _chat(
+        ("dylan", "so ur 14 right"),
+        ("maya", "ya"),
+        ("dylan", "have u ever been kissed"),
+        child="maya",
+    )
+    assert _analyze(adult)["level"] in HIGH
+
+
+def test_a_speaker_who_talks_as_an_adult_is_no_peer_even_if_they_claim_an_age() -> None:
+    liar = _chat(
+        ("ryan", "so ur 14 right"),
+        ("maya", "ya"),
+        ("ryan", "im 15 too lol. ur so mature for ur age"),
+        ("ryan", "have u ever been kissed"),
+        child="maya",
+    )
+    assert _analyze(liar)["level"] in HIGH
+
+
+def test_age_is_just_a_number_between_declared_adults_does_not_make_a_minor() -> None:
+    adults = _chat(
+        ("jake", "a/s/l"),
+        ("rosie", "24 f austin"),
+        ("jake", "26 m houston"),
+        ("jake", "age is just a number lol"),
+        ("jake", "ur cute btw"),
+        ("jake", "send me a pic"),
+    )
+    assert _analyze(adults)["level"] not in HIGH

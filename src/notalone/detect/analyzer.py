@@ -54,7 +54,9 @@ _SAME_LANGUAGE_FRAMES = frozenset({"negation", "benign_context", "condition"})
 # Frames that do not scale a hit themselves: conditions only shape negation; minor, adult and
 # age-gap cues shape categories (conversation); doubt weighs on the whole message, links
 # included, and fake-link cues on its links (see analyze).
-_NOT_HIT_MODIFIERS = frozenset({"condition", "minor", "doubt", "adult", "fake_link", "age_gap"})
+_NOT_HIT_MODIFIERS = frozenset(
+    {"condition", "minor", "doubt", "adult", "fake_link", "age_gap", "peer"}
+)
 NEGATION_WINDOW = 3  # words between a negator and the hit it negates
 _CLAUSE_END = re.compile(r"[?.!;,:\n]")
 MAX_MESSAGE_CHARS = 20_000  # longer messages are analysed in their first and last parts
@@ -85,6 +87,7 @@ class MessageAnalysis:
     official: bool = False  # it comes from an official sender or links only official domains
     adult: bool = False  # the speaker says they are an adult
     age_gap: bool = False  # the speaker talks as an adult to a minor ("at ur age")
+    peer: bool = False  # the speaker says they are a minor themselves ("same im 14")
 
 
 class MessageAnalyzer:
@@ -128,8 +131,9 @@ class MessageAnalyzer:
         minor = "frame:minor" in kinds
         adult = "frame:adult" in kinds
         age_gap = "frame:age_gap" in kinds
+        peer = "frame:peer" in kinds
         return MessageAnalysis(
-            tuple(hits), indicators, norm.text, warns, minor, official, adult, age_gap
+            tuple(hits), indicators, norm.text, warns, minor or peer, official, adult, age_gap, peer
         )
 
     def _analyze_long(self, text: str) -> MessageAnalysis:
@@ -165,6 +169,7 @@ class MessageAnalyzer:
             minor=any(p.minor for p in parts),
             adult=any(p.adult for p in parts),
             age_gap=any(p.age_gap for p in parts),
+            peer=any(p.peer for p in parts),
         )
 
     def language_votes(self, text: str, folded: str) -> dict[str, int]:

@@ -49,6 +49,7 @@ class SpeakerState:
     last_hit: int = -1  # index of this speaker's last message with evidence
     duress: bool = False  # the young person wrote as someone under control (see observe)
     age_gap: bool = False  # this speaker talked as an adult to a minor ("at ur age")
+    peer: bool = False  # this speaker said they are a minor too ("same im 14")
 
 
 class TopSpeaker(NamedTuple):
@@ -169,8 +170,15 @@ class ConversationState:
         changed = bool(analysis.indicators)
         new_gap = analysis.age_gap and message.sender != self.child and not speaker.age_gap
         if new_gap:
-            # an adult's cue about the listener's youth also says a minor is there
             speaker.age_gap = True
+            # an adult's cue about the listener's youth also says a minor is there, unless the
+            # listener said they are an adult ("age is just a number" between 26 and 34)
+            new_gap = not any(a != message.sender for a in self.adults)
+        if analysis.peer and message.sender != self.child and not speaker.peer:
+            speaker.peer = True
+            changed = True
+            if speaker.best:
+                speaker.risk = self._score(message.sender, speaker)
         if new_gap or (analysis.minor and not self.minor):
             self.minor = True
             self._rescore_all()
@@ -298,7 +306,12 @@ class ConversationState:
         # the listener said they are an adult: anyone in the chat other than this speaker
         adult = not self.minor and any(a != name for a in self.adults)
         return score_speaker(
-            state.best, self.knowledge, minor=self.minor, adult=adult, age_gap=state.age_gap
+            state.best,
+            self.knowledge,
+            minor=self.minor,
+            adult=adult,
+            age_gap=state.age_gap,
+            peer=state.peer and not state.age_gap,
         )
 
     def _rescore_all(self) -> None:

@@ -40,6 +40,7 @@ FRAME_KINDS = (
     "adult",  # the speaker says they are an adult ("im 25", "25 f", "j'ai 30 ans")
     "fake_link",  # the speaker calls the links fakes ("các trang giả mạo như", "fake sites like")
     "age_gap",  # the speaker talks as an adult to a minor ("at ur age", "i could go to jail")
+    "peer",  # the speaker says they are a minor themselves ("same im 14", "em cũng lớp 8")
 )
 # Frames looked for in every message; the others only shape hits, so they run only where a
 # tactic was found. Warnings: "is this a scam?" requalifies the message before it. Minor
@@ -52,6 +53,7 @@ MESSAGE_FRAMES = frozenset(
         "frame:adult",
         "frame:fake_link",
         "frame:age_gap",
+        "frame:peer",
     }
 )
 TACTIC_TEXT_FIELDS = ("name", "description", "why", "advice")
@@ -91,6 +93,9 @@ class CategorySpec:
     id: str
     weights: Mapping[str, float]
     rules: tuple[Rule, ...]
+    # Its rules do not fire at a speaker who says they are a minor too (and never talked as an
+    # adult to one): two 14-year-olds flirting is not grooming.
+    not_between_peers: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,7 +286,9 @@ def _load_categories(
         for t in [*weights, *(t for r in rules for g in r.groups for t in g)]:
             if t not in tactics:
                 raise KnowledgeError(f"{path}: category {cid!r} names unknown tactic {t!r}")
-        out[str(cid)] = CategorySpec(str(cid), weights, tuple(rules))
+        out[str(cid)] = CategorySpec(
+            str(cid), weights, tuple(rules), bool(spec.get("not_between_peers", False))
+        )
     levels = {str(k): float(v) for k, v in _require(doc, "levels", dict, path).items()}
     return out, float(doc.get("min_score", 0.45)), levels, duress
 

@@ -35,11 +35,13 @@ def score_speaker(
     minor: bool = True,
     adult: bool = False,
     age_gap: bool = False,
+    peer: bool = False,
 ) -> SpeakerRisk:
     """``best`` maps a tactic to the best (frame-adjusted) score this speaker showed;
     ``minor`` says whether the conversation shows a minor (rules may need one); ``adult``,
     whether the one this speaker talks to says they are an adult (and no minor shows);
-    ``age_gap``, whether this speaker has talked as an adult to a minor."""
+    ``age_gap``, whether this speaker has talked as an adult to a minor; ``peer``, whether
+    this speaker said they are a minor too (and never talked as an adult to one)."""
     if not best:
         return SpeakerRisk(0.0, None, None)
     tactics = knowledge.tactics
@@ -47,11 +49,13 @@ def score_speaker(
     floor = knowledge.min_rule_score
     rule_risk, rule_category, rule_name = 0.0, None, None
     for cid, cat in knowledge.categories.items():
+        if peer and cat.not_between_peers:
+            continue
         for n, rule in enumerate(cat.rules):
             if (
                 (rule.needs_minor and not minor)
                 or (rule.unless_adult and adult)
-                or (rule.needs_age_gap and not age_gap)
+                or (rule.needs_age_gap and (not age_gap or adult))
             ):
                 continue
             need = floor if rule.min_score is None else rule.min_score
@@ -67,7 +71,7 @@ def score_speaker(
                     rule_risk, rule_category, rule_name = risk, cid, f"{cid}#{n}"
     arc = knowledge.arc
     if arc is not None and rule_risk < arc.risk:
-        arc_risk = _arc_risk(best, knowledge, arc, minor)
+        arc_risk = _arc_risk(best, knowledge, arc, minor, peer)
         if arc_risk > rule_risk:
             rule_risk, rule_category, rule_name = arc_risk, best_category(best, knowledge), "arc"
     if rule_risk >= base:
@@ -83,7 +87,9 @@ def score_speaker(
     return SpeakerRisk(base, best_category(best, knowledge), None)
 
 
-def _arc_risk(best: Mapping[str, float], knowledge: Knowledge, arc: ArcRule, minor: bool) -> float:
+def _arc_risk(
+    best: Mapping[str, float], knowledge: Knowledge, arc: ArcRule, minor: bool, peer: bool
+) -> float:
     tactics = knowledge.tactics
     sure = [(t, s) for t, s in best.items() if s >= arc.min_score and t in tactics]
     steps = [(t, s) for t, s in sure if tactics[t].harmful_step]
@@ -95,7 +101,10 @@ def _arc_risk(best: Mapping[str, float], knowledge: Knowledge, arc: ArcRule, min
     ]
     if not before:
         return 0.0
-    if not minor and best_category(best, knowledge) in arc.needs_minor_for:
+    category = best_category(best, knowledge)
+    if not minor and category in arc.needs_minor_for:
+        return 0.0
+    if peer and category is not None and knowledge.categories[category].not_between_peers:
         return 0.0
     return arc.risk * (0.85 + 0.15 * min(max(s for _, s in steps), max(before)))
 
