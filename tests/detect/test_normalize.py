@@ -80,3 +80,20 @@ def test_normalisation_is_total_on_obfuscation_alphabet(text: str) -> None:
     norm = normalize(text, VOCAB)
     assert norm.original == text
     assert normalize(norm.text, VOCAB).text == normalize(norm.text, VOCAB).text
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("ur n*des go to ur sch00l", "ur nudes go to ur school"),
+        ("g00gle pl@y c@rds", "google play cards"),
+        ("s*x", "sex"),
+        ("500k 1tr 2k10", "500k 1tr 2k10"),  # numbers and teen code are not letters in disguise
+        ("a*b is not a word", "a*b is not a word"),  # a censored word nobody knows stays as typed
+    ],
+)
+def test_censored_and_multi_digit_leet_words_fold_to_known_words(text: str, folded: str) -> None:
+    vocabulary = VOCAB | {"nudes", "school", "sex", "google", "play", "cards"}
+    norm = normalize(text, vocabulary)
+    assert norm.text == folded
+    assert len(norm.text) == len(text)  # same length: every span still slices the original

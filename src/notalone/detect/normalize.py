@@ -22,7 +22,10 @@ _SPELLED_PUNCT = re.compile(r"(?<![\w])[a-z](?:[.\-_*+~'](?:[a-z]))+(?![\w])")
 _SPELLED_SPACE = re.compile(r"(?<!\w)(?<!\w )[a-z](?: [a-z]){3,}(?![\w])")
 # Cheap test for three single letters in a row joined by one separator: only then look closer.
 _SPELLED_HINT = re.compile(r"[a-z][.\-_*+~' ][a-z][.\-_*+~' ][a-z]")
-_LEET = re.compile(r"(?<=[a-z])[013457@$](?=[a-z])")
+_LEET = re.compile(r"(?<=[a-z])[013457@$]+(?=[a-z])")
+# A word censored with asterisks ("n*des", "s*x"): the letters that make a known word.
+_CENSORED = re.compile(r"(?<![\w*])[a-z]+\*[a-z]*(?![\w*])|(?<![\w*])[a-z]*\*[a-z]+(?![\w*])")
+_CENSOR_GUESSES = "aeiouy"
 _LEET_MAP = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 
 # Look-alike letters that NFKD does not take to Latin (Cyrillic and Greek).
@@ -130,8 +133,20 @@ def normalize(text: str, vocabulary: Collection[str] = ()) -> NormalizedText:
     if _SPELLED_HINT.search(folded):
         folded, offsets = _collapse_spelling(folded, offsets, vocabulary)
     if _LEET.search(folded):
-        folded = _LEET.sub(lambda m: _LEET_MAP[m.group()], folded)
+        folded = _LEET.sub(lambda m: "".join(_LEET_MAP[c] for c in m.group()), folded)
+    if "*" in folded and vocabulary:
+        folded = _CENSORED.sub(lambda m: _uncensor(m.group(), vocabulary), folded)
     return NormalizedText(text, folded, tuple(offsets) if offsets is not None else None)
+
+
+def _uncensor(word: str, vocabulary: Collection[str]) -> str:
+    """The known word a one-asterisk censoring hides, or the word as typed (same length, so
+    every offset still holds)."""
+    for letter in _CENSOR_GUESSES:
+        guess = word.replace("*", letter)
+        if guess in vocabulary:
+            return guess
+    return word
 
 
 def _collapse_spelling(
