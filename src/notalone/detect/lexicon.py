@@ -99,18 +99,6 @@ class CategorySpec:
 
 
 @dataclass(frozen=True, slots=True)
-class ArcRule:
-    """The arc itself as a rule: a confident harmful step (an isolation order, a money, code,
-    image or meeting demand, a link) after a confident tactic of another stage (trust,
-    pressure, secrecy) by the same speaker alerts, in whatever combination no category rule
-    names. ``needs_minor_for``: categories it may only name where a minor shows."""
-
-    min_score: float
-    risk: float
-    needs_minor_for: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
 class Example:
     text: str
     expect: bool
@@ -138,7 +126,6 @@ class Knowledge:
     # at full weight, not the young person's own answer or quote (see ConversationState).
     duress: tuple[frozenset[str], ...]
     level_thresholds: dict[str, float]
-    arc: ArcRule | None
     packs: dict[str, LanguagePack]
     hotlines: dict[str, dict[str, str]]
     default_country: str
@@ -184,7 +171,6 @@ def load_knowledge(root: str | None = None) -> Knowledge:
     base = Path(root) if root else data_root()
     tactics = _load_tactics(base / "tactics.yaml")
     categories, min_score, levels, duress = _load_categories(base / "categories.yaml", tactics)
-    arc = _load_arc(base / "categories.yaml", categories)
     hot = _read(base / "hotlines.yaml")
     langs = _read(base / "languages.yaml")
     lex_root = base / "lexicons"
@@ -225,7 +211,6 @@ def load_knowledge(root: str | None = None) -> Knowledge:
         min_rule_score=min_score,
         duress=duress,
         level_thresholds=levels,
-        arc=arc,
         packs=packs,
         hotlines={
             str(k): {str(a): str(b) for a, b in v.items()} for k, v in hot["countries"].items()
@@ -291,18 +276,6 @@ def _load_categories(
         )
     levels = {str(k): float(v) for k, v in _require(doc, "levels", dict, path).items()}
     return out, float(doc.get("min_score", 0.45)), levels, duress
-
-
-def _load_arc(path: Path, categories: Mapping[str, CategorySpec]) -> ArcRule | None:
-    spec = _read(path).get("arc")
-    if spec is None:
-        return None
-    if not isinstance(spec, dict) or "min_score" not in spec or "risk" not in spec:
-        raise KnowledgeError(f"{path}: arc needs 'min_score' and 'risk'")
-    gated = frozenset(str(c) for c in spec.get("needs_minor_for", ()))
-    for cid in gated - set(categories):
-        raise KnowledgeError(f"{path}: arc names unknown category {cid!r}")
-    return ArcRule(float(spec["min_score"]), float(spec["risk"]), gated)
 
 
 def _load_pack(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from notalone.detect.lexicon import ArcRule, Knowledge
+from notalone.detect.lexicon import Knowledge
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +69,6 @@ def score_speaker(
                 risk = rule.risk * (0.85 + 0.15 * min(group_best))
                 if risk > rule_risk:
                     rule_risk, rule_category, rule_name = risk, cid, f"{cid}#{n}"
-    arc = knowledge.arc
-    if arc is not None and rule_risk < arc.risk:
-        arc_risk = _arc_risk(best, knowledge, arc, minor, peer)
-        if arc_risk > rule_risk:
-            rule_risk, rule_category, rule_name = arc_risk, best_category(best, knowledge), "arc"
     if rule_risk >= base:
         # The whole arc (trust, pressure, isolation, demand) is worse than its first two steps:
         # every further confident tactic pushes the risk up a little.
@@ -85,28 +80,6 @@ def score_speaker(
         # sextortion threat after flattery and a platform move is sextortion, not grooming
         return SpeakerRisk(base, rule_category, rule_name)
     return SpeakerRisk(base, best_category(best, knowledge), None)
-
-
-def _arc_risk(
-    best: Mapping[str, float], knowledge: Knowledge, arc: ArcRule, minor: bool, peer: bool
-) -> float:
-    tactics = knowledge.tactics
-    sure = [(t, s) for t, s in best.items() if s >= arc.min_score and t in tactics]
-    steps = [(t, s) for t, s in sure if tactics[t].harmful_step]
-    if not steps:
-        return 0.0
-    step_stages = {tactics[t].stage for t, _ in steps}
-    before = [
-        s for t, s in sure if not tactics[t].harmful_step and tactics[t].stage not in step_stages
-    ]
-    if not before:
-        return 0.0
-    category = best_category(best, knowledge)
-    if not minor and category in arc.needs_minor_for:
-        return 0.0
-    if peer and category is not None and knowledge.categories[category].not_between_peers:
-        return 0.0
-    return arc.risk * (0.85 + 0.15 * min(max(s for _, s in steps), max(before)))
 
 
 def best_category(best: Mapping[str, float], knowledge: Knowledge) -> str | None:
