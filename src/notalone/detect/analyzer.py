@@ -275,9 +275,14 @@ OFFICIAL_FACTOR = 0.5
 _LINK_KINDS = ("url", "domain")
 
 
+def _brand_owned(ind: Indicator) -> bool:
+    """An official domain whose content is the brand's own (not t.me/..., zalo.me/...)."""
+    return bool(ind.attrs.get("official")) and not ind.attrs.get("user_content")
+
+
 def _official_source(indicators: tuple[Indicator, ...], sender: str | None) -> bool:
     links = [i for i in indicators if i.kind in _LINK_KINDS]
-    if any(not i.attrs.get("official") or i.attrs.get("user_content") for i in links):
+    if not all(_brand_owned(i) for i in links):
         return False
     return bool(links) or (sender is not None and _official_sender(sender))
 
@@ -377,11 +382,7 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
 
 def _drop_official_links(hits: list[Hit], indicators: tuple[Indicator, ...]) -> list[Hit]:
     """A link-shaped phrase over an official domain ("impots.gouv.fr") is not phishing."""
-    official = [
-        (i.start, i.end)
-        for i in indicators
-        if i.attrs.get("official") and not i.attrs.get("user_content")
-    ]
+    official = [(i.start, i.end) for i in indicators if _brand_owned(i)]
     if not official:
         return hits
     return [

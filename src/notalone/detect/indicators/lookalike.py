@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ._data import load
@@ -56,16 +57,20 @@ def _user_content() -> frozenset[str]:
     return frozenset(str(d).lower() for d in load("brands").get("user_content", ()))
 
 
+def _host_and_parents(host: str, stop_at: str | None = None) -> Iterator[str]:
+    """``host``, then each parent domain, up to and including ``stop_at`` (or the last label)."""
+    node = host
+    while True:
+        yield node
+        if node == stop_at or "." not in node:
+            return
+        node = node.split(".", 1)[1]
+
+
 def user_content(host: str) -> bool:
     """Whether ``host`` (or a parent of it) is an official domain where anyone publishes."""
     hosts = _user_content()
-    node = host.lower().rstrip(".")
-    while True:
-        if node in hosts:
-            return True
-        if "." not in node:
-            return False
-        node = node.split(".", 1)[1]
+    return any(node in hosts for node in _host_and_parents(host.lower().rstrip(".")))
 
 
 @functools.cache
@@ -409,14 +414,10 @@ def official_brand(host: str) -> str | None:
     reg = registered_domain(h)
     official = _official_domains()
     if reg is not None:
-        # walk from the host up to (and including) the registered domain, never above it
-        node = h
-        while True:
+        # from the host up to (and including) the registered domain, never above it
+        for node in _host_and_parents(h, reg):
             if node in official:
                 return official[node]
-            if node == reg or "." not in node:
-                break
-            node = node.split(".", 1)[1]
     for suffix, brand in _official_suffixes().items():
         if h == suffix or h.endswith("." + suffix):
             return brand
