@@ -439,7 +439,7 @@ def _indicator_hits(
                 )
                 break
         else:
-            if text[ind.start : ind.end].isupper() or _NUMERIC_LABEL.search(ind.normalized):
+            if ind.value.isupper() or _NUMERIC_LABEL.search(ind.normalized):
                 continue  # a reference code ("Ref MBVCB.98123.BO"), not a link anyone follows
             if claimed is False:
                 claimed = (brand_for_sender(sender) if sender else None) or brand_in_opening(text)
