@@ -160,6 +160,19 @@ def test_when_the_sender_link_is_trusted_then_words_weigh_less() -> None:
     assert all("trusted_source" in e.modifiers for e in trusted.evidence)
 
 
+def test_a_trusted_platform_domain_does_not_vouch_for_a_channel_on_it() -> None:
+    from notalone.detect.indicators import InMemoryRegistry, RegistryVerdict
+
+    registry = InMemoryRegistry()
+    for kind, value in (("domain", "t.me"), ("url", "https://t.me/vieclam_vip88")):
+        registry.add(kind, value, RegistryVerdict("trusted", 0, ()))
+    text = "Việc nhẹ lương cao, vào nhóm t.me/vieclam_vip88, cọc trước 500k để nhận nhiệm vụ"
+    plain = DET.analyze_text(text)
+    looked_up = DET.with_lookup(registry).analyze_text(text)
+    assert looked_up.risk == plain.risk
+    assert not any("trusted_source" in e.modifiers for e in looked_up.evidence)
+
+
 def test_a_registry_outage_does_not_stop_detection() -> None:
     class Broken:
         def lookup(self, kind: str, normalized: str) -> None:

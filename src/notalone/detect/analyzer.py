@@ -339,7 +339,8 @@ def _apply_registry(
                     (),
                 )
             )
-        elif verdict.status == "trusted":
+        elif verdict.status == "trusted" and not ind.attrs.get("user_content"):
+            # t.me/..., zalo.me/...: Telegram's or Zalo's domain, but anyone's channel
             trusted = True
     if trusted and not reported:
         hits = [
