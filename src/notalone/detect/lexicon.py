@@ -25,6 +25,7 @@ from notalone.detect.phrases import (
     regex_anchors,
     regex_needles,
     regex_requirements,
+    regex_token_needs,
 )
 from notalone.detect.recognizers import Pattern, PatternIndex, PatternRecognizer
 
@@ -351,6 +352,12 @@ def _optional(path: Path, key: str) -> dict[str, Any]:
     return value
 
 
+def _usable_anchor(tokens: frozenset[str], costs: WordCosts) -> bool:
+    """An anchor holding a function word ("a", "or") would run the regex on most messages;
+    its characters and literal needles gate it better."""
+    return not any(t in costs.common for t in tokens)
+
+
 def _compile_patterns(
     entries: list[Any], compiler: PhraseCompiler, default: float, path: Path, vocabulary: set[str]
 ) -> list[Pattern]:
@@ -376,7 +383,13 @@ def _compile_patterns(
                     # leading words such as "you" or "is" would run it on most messages: the
                     # characters and literals it needs gate it better
                     anchors = None
-                regex, first, needs, accents = source, anchors, (), ()
+                first = anchors
+                # Whole words it needs further on gate it too; with no usable leading word,
+                # the rarest of them is its anchor (the index tries it only where that stands).
+                needs, accents = regex_token_needs(source, compiler.word_costs), ()
+                if anchors is None and needs and _usable_anchor(needs[0], compiler.word_costs):
+                    anchors = needs[0]
+                regex = source
             requires = regex_requirements(regex) if anchors is None else frozenset()
             if anchors is None:
                 literals: tuple[str, ...] = regex_needles(

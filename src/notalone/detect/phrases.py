@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from notalone.detect.normalize import normalize
@@ -672,3 +673,187 @@ def _prefix_set(items: list[Any], p: Any) -> tuple[list[str], bool]:
         if not complete or len(out) > 256:
             return out, False
     return out, True
+
+
+def regex_token_needs(source: str, costs: WordCosts | None = None) -> tuple[frozenset[str], ...]:
+    """Sets of tokens (or token bigrams "a b") of which every match of a hand-written regex
+    holds one each, rarest set first: the literal words of its top-level sequence that stand
+    between word ends. ``\\b(em|e) (1[0-7])t\\b`` needs one of {em, e} and one of {10t .. 17t},
+    so it need not run on a message that lacks either (matches start at a word start, see
+    ``find_all``, so the regex's first word is whole on its left)."""
+    parser = _sre_parser()
+    try:
+        items = _transparent_flat(list(parser.parse(source).data), parser)
+    except re.error:
+        return ()
+    out: set[frozenset[str]] = set()
+    i = 0
+    while i < len(items):
+        strings: list[str] | None = None
+        j = i
+        while j < len(items):
+            alts = _small_literal_alternatives(items[j], parser)
+            if alts is None or len(strings or [""]) * len(alts) > 64:
+                break
+            strings = [x + y for x in strings or [""] for y in alts]
+            j += 1
+        if strings is None:
+            i += 1
+            continue
+        before = _non_token_before(items, i, parser)
+        after = _non_token_after(items, j, parser)
+        keys = {_whole_token_key(s, before, after) for s in strings}
+        if keys and None not in keys:
+            out.add(frozenset(k for k in keys if k is not None))
+        i = j
+    cost = costs if costs is not None else _NO_COSTS
+    return tuple(sorted(out, key=lambda s: (_set_cost(s, cost), sorted(s))))
+
+
+def _transparent_flat(items: list[Any], p: Any) -> list[Any]:
+    """The sequence with plain groups opened up (a group of one sequence is that sequence)."""
+    out: list[Any] = []
+    for op, av in items:
+        if op is p.SUBPATTERN and not (len(av[3].data) == 1 and av[3].data[0][0] is p.BRANCH):
+            out.extend(_transparent_flat(list(av[3].data), p))
+        else:
+            out.append((op, av))
+    return out
+
+
+def _small_literal_alternatives(item: Any, p: Any) -> list[str] | None:
+    """Every string an element matches when it is literal, literal alternatives or a small
+    class of literal characters ("[0-7]")."""
+    op, av = item
+    if op is p.IN:
+        chars: list[str] = []
+        for o, a in av:
+            if o is p.LITERAL:
+                chars.append(chr(a))
+            elif o is p.RANGE and a[1] - a[0] < 16:
+                chars.extend(chr(c) for c in range(a[0], a[1] + 1))
+            else:
+                return None
+        return chars or None
+    if op is p.SUBPATTERN:
+        return _small_literal_run(list(av[3].data), p)
+    if op is p.BRANCH:
+        out: list[str] = []
+        for alt in av[1]:
+            seq = _small_literal_run(list(alt.data), p)
+            if seq is None:
+                return None
+            out.extend(seq)
+        return out
+    if op is p.LITERAL:
+        return [chr(av)]
+    return None
+
+
+def _small_literal_run(items: list[Any], p: Any) -> list[str] | None:
+    out = [""]
+    for item in items:
+        alts = _small_literal_alternatives(item, p)
+        if alts is None or len(out) * len(alts) > 64:
+            return None
+        out = [x + y for x in out for y in alts]
+    return out
+
+
+def _non_token_char(item: Any, p: Any) -> bool | None:
+    """True when the element matches at least one character and none of its characters can be
+    a token character; None when it may also match nothing (``\\s*``); False otherwise."""
+    op, av = item
+    if op is p.LITERAL:
+        return not chr(av).isalnum()
+    if op is p.IN:
+        return all(
+            (o is p.CATEGORY and a in (p.CATEGORY_SPACE, p.CATEGORY_NOT_WORD))
+            or (o is p.LITERAL and not chr(a).isalnum())
+            for o, a in av
+        )
+    if op in (p.MAX_REPEAT, p.MIN_REPEAT, p.POSSESSIVE_REPEAT):
+        lo, _, sub = av
+        if len(sub.data) != 1 or not _non_token_char(sub.data[0], p):
+            return False
+        return True if lo else None
+    return False
+
+
+def _non_token_before(items: list[Any], i: int, p: Any) -> bool:
+    """Whether the character before position ``i`` of the sequence is never a token character
+    (or the match starts there, at a word start)."""
+    k = i - 1
+    while k >= 0:
+        op, av = items[k]
+        if op is p.AT:
+            if av in (p.AT_BOUNDARY, p.AT_BEGINNING, p.AT_BEGINNING_STRING):
+                return True
+            if av is p.AT_NON_BOUNDARY:
+                return False
+            k -= 1
+            continue
+        if op in (p.ASSERT, p.ASSERT_NOT):
+            k -= 1
+            continue
+        kind = _non_token_char(items[k], p)
+        if kind is None:  # may be empty: what stands before it decides
+            k -= 1
+            continue
+        return bool(kind)
+    return True  # the start of the match: a word start
+
+
+def _non_token_after(items: list[Any], j: int, p: Any) -> bool:
+    """Whether the character after the element before ``j`` is never a token character."""
+    k = j
+    while k < len(items):
+        op, av = items[k]
+        if op is p.AT:
+            return av in (p.AT_BOUNDARY, p.AT_END, p.AT_END_STRING)
+        if op is p.ASSERT_NOT and av[0] == 1:  # (?!...) ahead
+            if len(av[1].data) == 1 and _is_token_class(av[1].data[0], p):
+                return True
+            k += 1
+            continue
+        if op in (p.ASSERT, p.ASSERT_NOT):
+            k += 1
+            continue
+        kind = _non_token_char(items[k], p)
+        if kind is None:
+            k += 1
+            continue
+        return bool(kind)
+    return False  # the regex ends here: the text may go on with the same word
+
+
+def _is_token_class(item: Any, p: Any) -> bool:
+    """``[^\\W_]`` or ``\\w``: a lookahead that forbids it means the word ends here."""
+    op, av = item
+    if op is not p.IN:
+        return False
+    members = list(av)
+    if members and members[0][0] is p.NEGATE:
+        # [^\\W] or [^\\W_]: anything more inside would let that character through
+        rest = set(members[1:])
+        return (p.CATEGORY, p.CATEGORY_NOT_WORD) in rest and rest <= {
+            (p.CATEGORY, p.CATEGORY_NOT_WORD),
+            (p.LITERAL, ord("_")),
+        }
+    return any(o is p.CATEGORY and a is p.CATEGORY_WORD for o, a in members)
+
+
+def _whole_token_key(text: str, before: bool, after: bool) -> str | None:
+    """A token of ``text`` (or a bigram of two of its tokens in a row) that is whole wherever
+    ``text`` matches: a bigram when there is one (rarer), else the longest whole token."""
+    whole: list[tuple[int, str]] = []
+    tokens = list(TOKEN_RE.finditer(text.lower()))
+    for n, m in enumerate(tokens):
+        if (m.start() > 0 or before) and (m.end() < len(text) or after):
+            whole.append((n, m.group()))
+    for (n1, t1), (n2, t2) in pairwise(whole):
+        if n2 == n1 + 1:
+            return f"{t1} {t2}"
+    if not whole:
+        return None
+    return max(whole, key=lambda w: (len(w[1]), w[1]))[1]
