@@ -61,6 +61,15 @@ def test_unknown_value_answers_unknown_with_advice(db: Session) -> None:
     assert answer.advice
 
 
+@pytest.mark.parametrize("value", ["https://t.me/vieclam_vip88", "zalo.me/g/abcxyz", "t.me"])
+def test_a_platform_where_anyone_publishes_is_not_trusted_on_its_name(
+    db: Session, value: str
+) -> None:
+    answer = reg.lookup(db, *reg.key_of(value))
+    assert answer.status == "unknown" and answer.official is None
+    assert [w.type for w in answer.warnings] == ["user_content"]
+
+
 def test_official_domains_and_emergency_numbers_are_trusted(db: Session) -> None:
     assert reg.lookup(db, *reg.key_of("https://www.vietcombank.com.vn/login")).status == "trusted"
     answer = reg.lookup(db, *reg.key_of("113"))

@@ -28,6 +28,7 @@ from notalone.detect.indicators import (
     detect_kind,
     normalize,
 )
+from notalone.detect.indicators.lookalike import user_content
 from notalone.detect.indicators.phones import emergency_numbers
 from notalone.server import audit
 from notalone.server.models import utcnow
@@ -159,7 +160,18 @@ def _static_facts(kind: str, normalized: str) -> tuple[str | None, list[Warning_
         except IndicatorError:
             return None, warnings
         if a.official_brand is not None and not a.apk:
-            return a.official_brand, warnings
+            if not user_content(a.host):
+                return a.official_brand, warnings
+            # t.me/<anyone>, zalo.me/<anyone>, a Google form: the platform is official, what is
+            # published there is not, so it is never "trusted" on the platform's name.
+            warnings.append(
+                Warning_(
+                    "user_content",
+                    "anyone can publish at this address (a channel, group, page or form); "
+                    "the platform's name says nothing about who runs it",
+                    a.official_brand,
+                )
+            )
         if a.lookalike_of is not None:
             warnings.append(
                 Warning_("lookalike", a.reason or "looks like a protected brand", a.lookalike_of)
