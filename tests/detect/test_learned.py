@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notalone.detect import Detector
+from notalone.detect import Detector, Message
 from notalone.detect.learned import (
     FORMAT_VERSION,
     LearnedStage,
@@ -225,3 +225,31 @@ def test_repeating_a_word_does_not_make_text_look_certain() -> None:
     # text without heavy repetition is scored as before (the capped path is not taken)
     text = "chuyển tiền vào tài khoản này ngay để xác minh"
     assert stage.message_logit(text) == stage.message_logit(text + " ")
+
+
+def test_a_platform_link_is_read_as_its_host() -> None:
+    from notalone.detect.analyzer import model_text
+    from notalone.detect.indicators import extract_indicators
+
+    text = "m xem clip nay di tiktok.com/@hoangyen/video/7291827364 =))"
+    assert (
+        model_text(text, tuple(extract_indicators(text)), ()) == "m xem clip nay di tiktok.com =))"
+    )
+    scam = "ib t.me/vieclam_vip88 coc 200k"  # the channel is read as the platform's host too,
+    assert "vieclam" not in model_text(scam, tuple(extract_indicators(scam)), ())
+    odd = "vao vietcombank-xacminh.top/login ngay"  # a look-alike is read in full
+    assert model_text(odd, tuple(extract_indicators(odd)), ()) == odd
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "m xem clip nay di tiktok.com/@hoangyen/video/7291827364",
+        "LMAOO this is literally you before every exam 😭😭 tiktok.com/@st/video/7382115540981",
+    ],
+)
+def test_a_friends_video_link_is_not_an_alert(text: str) -> None:
+    # The video id read like a premium-rate number to the model (0.999 before): a post on a
+    # platform is where, not what.
+    state = Detector.default().new_conversation()
+    assert state.add(Message("friend", text)).level in ("none", "low", "medium")

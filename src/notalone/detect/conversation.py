@@ -215,7 +215,8 @@ class ConversationState:
             speaker.risk = self._score(message.sender, speaker)
             speaker.last_hit = index
         if self._learned is not None and message.sender != self.child and analysis.folded:
-            changed |= self._learn(speaker, analysis.folded, _frame_factor(analysis))
+            text = analysis.model_text if analysis.model_text is not None else analysis.folded
+            changed |= self._learn(speaker, text, _frame_factor(analysis))
         if changed or index == 0:
             self._assessment = None
             if self.first_alert_at is None and _LEVEL_RANK[self._top().level] >= 3:

@@ -94,8 +94,10 @@ def _memo(fold: Callable[[str], str]) -> Callable[[str], str]:
 
 
 def folder() -> Callable[[str], str]:
-    """The same folding the detector applies (with its vocabulary when the knowledge loads)."""
-    from notalone.detect.normalize import normalize
+    """The same folding the detector applies before its learned stage reads a message (with
+    the vocabulary when the knowledge loads; links to platform pages read as their host)."""
+    from notalone.detect.analyzer import model_text
+    from notalone.detect.indicators import extract_indicators
 
     vocabulary: frozenset[str] = frozenset()
     try:
@@ -104,7 +106,7 @@ def folder() -> Callable[[str], str]:
         vocabulary = load_knowledge().vocabulary
     except Exception:  # the knowledge is being edited; folding without it is nearly the same
         vocabulary = frozenset()
-    return lambda text: normalize(text, vocabulary).text
+    return lambda text: model_text(text, tuple(extract_indicators(text)), vocabulary)
 
 
 @dataclass
