@@ -253,3 +253,17 @@ def test_a_friends_video_link_is_not_an_alert(text: str) -> None:
     # platform is where, not what.
     state = Detector.default().new_conversation()
     assert state.add(Message("friend", text)).level in ("none", "low", "medium")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tk của mẹ: 0071000123456 vietcombank",  # a mother's account number, nothing asked
+        "Sms my hp, 0168596707",
+        "chúc mừng",
+    ],
+)
+def test_a_few_words_of_style_alone_are_not_an_alert(text: str) -> None:
+    # Each read 'critical' before: the model alone, on two to five words.
+    state = Detector.default().new_conversation()
+    assert state.add(Message("someone", text)).level in ("none", "low", "medium")

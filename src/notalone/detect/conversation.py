@@ -19,6 +19,7 @@ from notalone.detect.analyzer import (
 from notalone.detect.explain import Explainer
 from notalone.detect.learned import LearnedStage, SpeakerAggregate, combine, combined_risk
 from notalone.detect.lexicon import Knowledge
+from notalone.detect.phrases import TOKEN_RE
 from notalone.detect.scoring import SpeakerRisk, level_of, score_speaker
 from notalone.detect.types import Assessment, Evidence, IndicatorEvidence, Message
 
@@ -43,6 +44,7 @@ class SpeakerState:
     learned: SpeakerAggregate | None = None
     learned_p: float = 0.0  # calibrated conversation-level probability for this speaker
     learned_top: float = 0.0  # this speaker's most harmful-looking message so far
+    learned_words: int = 0  # words the learned stage has read from this speaker (capped)
     learned_text: str = ""  # ... its folded text (to name a category when patterns cannot)
     learned_category: str | None = None  # what that text points at, once asked (see below)
     learned_category_known: bool = False
@@ -69,6 +71,7 @@ _TELLING = ("quoted", "news", "reported_speech")
 LEARNED_ALONE_CAP = 0.58
 LEARNED_ALONE_SURE = 0.9
 TACTIC_EVIDENCE = 0.2
+MIN_STYLE_WORDS = 12  # words a speaker must have written before the model alone may alert
 
 
 def _learned_share(tactic_risk: float, learned_p: float) -> float:
@@ -240,6 +243,8 @@ class ConversationState:
         # The model reads topics; a warning, a news story or a quoted scam share the topic of an
         # attack. The frames that discount the patterns discount the model's reading too.
         p = stage.message_probability(folded) * factor
+        if speaker.learned_words < MIN_STYLE_WORDS:
+            speaker.learned_words += len(TOKEN_RE.findall(folded))
         if p > speaker.learned_top:
             speaker.learned_top, speaker.learned_text = p, folded[:1000]
             speaker.learned_category_known = False
@@ -262,10 +267,14 @@ class ConversationState:
         """The learned probability as it counts in the risk. Without a minor in sight, the
         model alone does not call a chat grooming: adults' sexual chat reads the same to it."""
         share = _learned_share(tactic_risk, state.learned_p)
+        if share <= LEARNED_ALONE_CAP or tactic_risk >= TACTIC_EVIDENCE:
+            return share
+        if state.learned_words < MIN_STYLE_WORDS:
+            # A few words are too little style to read: "tk của mẹ: 0071000123456 vietcombank"
+            # from a mother is one account number, and the model weighs it as spam.
+            return LEARNED_ALONE_CAP
         if (
-            share > LEARNED_ALONE_CAP
-            and tactic_risk < TACTIC_EVIDENCE
-            and not self.minor
+            not self.minor
             and self._learned is not None
             and self._learned_category(state) == "grooming"
         ):
