@@ -627,3 +627,26 @@ def test_age_is_just_a_number_between_declared_adults_does_not_make_a_minor() ->
         ("jake", "send me a pic"),
     )
     assert _analyze(adults)["level"] not in HIGH
+
+
+@pytest.mark.parametrize(
+    ("text", "tactic"),
+    [
+        ("ne dis rien ou je publie tes photos", "sextortion_threat"),
+    ],
+)
+def test_a_negation_does_not_reach_past_a_new_clause(text: str, tactic: str) -> None:
+    # "don't tell anyone OR I post them": the threat after "or <subject>" is not negated.
+    found = DET.new_conversation().add(Message("x", text)).evidence
+    hit = next(e for e in found if e.tactic == tactic)
+    assert "negation" not in hit.modifiers and hit.score >= 0.6
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ne publie pas tes photos ou tes vidéos en ligne",  # "or" inside the negated order
+    ],
+)
+def test_a_negated_list_stays_negated(text: str) -> None:
+    assert DET.new_conversation().add(Message("x", text)).level in ("none", "low")

@@ -56,7 +56,7 @@ _SAME_LANGUAGE_FRAMES = frozenset({"negation", "benign_context", "condition"})
 # age-gap cues shape categories (conversation); doubt weighs on the whole message, links
 # included, and fake-link cues on its links (see analyze).
 _NOT_HIT_MODIFIERS = frozenset(
-    {"condition", "minor", "doubt", "adult", "fake_link", "age_gap", "peer"}
+    {"condition", "minor", "doubt", "adult", "fake_link", "age_gap", "peer", "clause_break"}
 )
 NEGATION_WINDOW = 3  # words between a negator and the hit it negates
 _CLAUSE_END = re.compile(r"[?.!;,:\n]")
@@ -244,6 +244,7 @@ def _apply_frames(
     frames = [r for r in results if r.kind.startswith("frame:")]
     tactics = [r for r in results if not r.kind.startswith("frame:")]
     conditions = [f for f in frames if f.kind == "frame:condition"]
+    breaks = [f for f in frames if f.kind == "frame:clause_break"]
     hits: list[Hit] = []
     for r in tactics:
         score = r.score
@@ -268,6 +269,11 @@ def _apply_frames(
                 between = norm.text[f.end : r.start]
                 if len(TOKEN_RE.findall(between)) > NEGATION_WINDOW or _CLAUSE_END.search(between):
                     continue  # too far, or in another clause ("... không? Gửi ảnh đi")
+                if any(
+                    b.language == f.language and f.end <= b.start < r.start
+                    for b in breaks
+                ):
+                    continue  # "don't tell anyone or YOU will be arrested": a new clause
             elif kind == "reported_speech" and f.start > r.start:
                 continue
             elif kind == "benign_context" and unexcused:

@@ -42,6 +42,9 @@ FRAME_KINDS = (
     "fake_link",  # the speaker calls the links fakes ("các trang giả mạo như", "fake sites like")
     "age_gap",  # the speaker talks as an adult to a minor ("at ur age", "i could go to jail")
     "peer",  # the speaker says they are a minor themselves ("same im 14", "em cũng lớp 8")
+    # a new clause whose subject is named, after an order: "don't tell ur family OR YOU will be
+    # arrested" (a negation before it does not reach past it)
+    "clause_break",
 )
 # Frames looked for in every message; the others only shape hits, so they run only where a
 # tactic was found. Warnings: "is this a scam?" requalifies the message before it. Minor
