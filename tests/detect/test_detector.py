@@ -633,6 +633,7 @@ def test_age_is_just_a_number_between_declared_adults_does_not_make_a_minor() ->
     ("text", "tactic"),
     [
         ("ne dis rien ou je publie tes photos", "sextortion_threat"),
+        ("dung ke voi ai ko thi tao dang anh len nhom lop", "sextortion_threat"),
     ],
 )
 def test_a_negation_does_not_reach_past_a_new_clause(text: str, tactic: str) -> None:
@@ -646,6 +647,7 @@ def test_a_negation_does_not_reach_past_a_new_clause(text: str, tactic: str) -> 
     "text",
     [
         "ne publie pas tes photos ou tes vidéos en ligne",  # "or" inside the negated order
+        "dont send money or pics to strangers",
     ],
 )
 def test_a_negated_list_stays_negated(text: str) -> None:

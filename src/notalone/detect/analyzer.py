@@ -269,7 +269,7 @@ def _apply_frames(
                 between = norm.text[f.end : r.start]
                 if len(TOKEN_RE.findall(between)) > NEGATION_WINDOW or _CLAUSE_END.search(between):
                     continue  # too far, or in another clause ("... không? Gửi ảnh đi")
-                if any(b.language == f.language and f.end <= b.start < r.start for b in breaks):
+                if any(b.language == f.language and f.start <= b.start < r.end for b in breaks):
                     continue  # "don't tell anyone or YOU will be arrested": a new clause
             elif kind == "reported_speech" and f.start > r.start:
                 continue
