@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -93,3 +94,20 @@ def test_known_look_alikes_still_found() -> None:
     for host, brand in cases.items():
         assert la.assess_domain(host).lookalike_of == brand, host
     assert la.assess_domain("scam-2dc6cd.top").lookalike_of is None
+
+
+@pytest.mark.parametrize(
+    ("host", "brand"),
+    [
+        ("c.s.g.t-tracuuphatnguoi.online", "bocongan"),
+        ("z.a.l.o-xacminh.com", "zalo"),
+        ("s.h.o.p.e.e.vn", "shopee"),  # registered domain "e.vn": not Shopee's shopee.vn
+    ],
+)
+def test_a_brand_spelled_out_with_dots_is_a_look_alike(host: str, brand: str) -> None:
+    assert la.assess_domain(host).lookalike_of == brand
+
+
+@pytest.mark.parametrize("host", ["m.example.org", "a.b.c.news.com", "x.y.example.org"])
+def test_one_letter_subdomains_are_not_a_spelling(host: str) -> None:
+    assert la.assess_domain(host).lookalike_of is None

@@ -424,6 +424,25 @@ def official_brand(host: str) -> str | None:
     return None
 
 
+def _spelled_out(labels: list[str], idn: bool) -> tuple[str, str] | None:
+    """A brand spelled letter by letter across labels ("c.s.g.t-tracuu.online", "z.a.l.o-x.com",
+    "s.h.o.p.e.e.vn"): runs of one-character labels are joined to the label that follows."""
+    joined: list[str] = []
+    run = ""
+    for label in labels:
+        if len(label) == 1:
+            run += label
+            continue
+        # "m.example" stays as it is: one letter is a subdomain, not a spelling
+        joined += [run + label] if len(run) >= 2 else [*run, label]
+        run = ""
+    joined += [run] if len(run) >= 2 else [*run]
+    if joined == labels or not any(len(lab) >= 3 for lab in joined):
+        return None
+    found = _lookalike(joined, idn)
+    return (found[0], "brand name spelled out with dots") if found else None
+
+
 @functools.lru_cache(maxsize=16384)
 def _assess_host(host: str) -> DomainAssessment:
     h = idna_host(host)
@@ -446,7 +465,7 @@ def _assess_host(host: str) -> DomainAssessment:
     sub = h[: len(h) - len(suffix)].rstrip(".") if suffix else h
     labels = [unicode_host(lab) for lab in sub.split(".") if lab and lab != "www"]
     idn = any(not lab.isascii() for lab in labels)
-    found = _lookalike(labels, idn) or _fake_suffix(sub)
+    found = _lookalike(labels, idn) or _fake_suffix(sub) or _spelled_out(labels, idn)
     return DomainAssessment(
         host=h,
         registered_domain=reg,
