@@ -19,7 +19,7 @@ from notalone.detect.recognizers import (
     PatternIndex,
     PatternRecognizer,
     RecognizerResult,
-    find_all,
+    pattern_spans,
 )
 
 KNOWLEDGE = load_knowledge()
@@ -31,7 +31,7 @@ def _brute_force(folded: str) -> set[tuple[str, int, int, str, int]]:
         (rec.kind, start, end, rec.id, p.index)
         for rec in RECOGNIZERS
         for p in rec.patterns
-        for start, end in find_all(p.regex, folded)
+        for start, end in pattern_spans(p, folded)
     }
 
 

@@ -361,17 +361,74 @@ def _usable_anchor(tokens: frozenset[str], costs: WordCosts) -> bool:
     return not any(t in costs.common for t in tokens)
 
 
+NEAR_PARTS = (2, 5)  # how many phrases a "near" pattern joins
+NEAR_WITHIN = (2, 40)  # the words its matches may span
+
+
+def _near_pattern(
+    entry: dict[str, Any],
+    compiler: PhraseCompiler,
+    score: float,
+    index: int,
+    path: Path,
+    vocabulary: set[str],
+) -> Pattern:
+    """Phrases that must all occur, in any order, within ``within`` words of each other: the
+    parts of a threat said in whatever order ("im sending the pics u sent me to ur papa" and
+    "ur papa gets the pics tonight if u dont"). See docs/lexicon-format.md."""
+    parts = entry["near"]
+    within = entry.get("within")
+    if not isinstance(parts, list) or not NEAR_PARTS[0] <= len(parts) <= NEAR_PARTS[1]:
+        raise KnowledgeError(
+            f"{path}: pattern #{index}: 'near' takes a list of {NEAR_PARTS[0]} to "
+            f"{NEAR_PARTS[1]} phrases"
+        )
+    if not isinstance(within, int) or not NEAR_WITHIN[0] <= within <= NEAR_WITHIN[1]:
+        raise KnowledgeError(
+            f"{path}: pattern #{index}: 'near' needs 'within', a number of words from "
+            f"{NEAR_WITHIN[0]} to {NEAR_WITHIN[1]}"
+        )
+    compiled = [compiler.compile(str(part)) for part in parts]
+    for part in parts:
+        vocabulary.update(re.findall(r"[a-z0-9]+", fold(str(part))))
+    slots = [c.anchors for c in compiled if c.anchors is not None]
+    if not slots:
+        raise KnowledgeError(f"{path}: pattern #{index}: no part of 'near' has a whole word")
+    costs = compiler.word_costs
+    anchors = min(slots, key=lambda a: (_anchor_cost(a, costs), sorted(a)))
+    # every part must be there: each part's anchor set, and what each part needs itself
+    needs = tuple(dict.fromkeys([*slots, *(n for c in compiled for n in c.needs)]))
+    source = " ~ ".join(str(p) for p in parts) + f" (within {within})"
+    return Pattern(
+        "",
+        anchors,
+        score,
+        source,
+        index,
+        needs=needs,
+        parts=tuple(c.regex for c in compiled),
+        within=within,
+    )
+
+
+def _anchor_cost(tokens: frozenset[str], costs: WordCosts) -> float:
+    return sum(20 if t in costs.common else 6 if t in costs.frequent else 1 for t in tokens)
+
+
 def _compile_patterns(
     entries: list[Any], compiler: PhraseCompiler, default: float, path: Path, vocabulary: set[str]
 ) -> list[Pattern]:
     patterns: list[Pattern] = []
     for i, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not ({"phrase", "regex"} & entry.keys()):
-            raise KnowledgeError(f"{path}: pattern #{i} needs 'phrase' or 'regex'")
+        if not isinstance(entry, dict) or not ({"phrase", "regex", "near"} & entry.keys()):
+            raise KnowledgeError(f"{path}: pattern #{i} needs 'phrase', 'regex' or 'near'")
         score = float(entry.get("score", default))
         if not 0.0 < score <= 1.0:
             raise KnowledgeError(f"{path}: pattern #{i} score must be in (0, 1]")
         try:
+            if "near" in entry:
+                patterns.append(_near_pattern(entry, compiler, score, i, path, vocabulary))
+                continue
             if "phrase" in entry:
                 source = str(entry["phrase"])
                 compiled = compiler.compile(source)

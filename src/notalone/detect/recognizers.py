@@ -13,7 +13,7 @@ import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import pairwise, product
 
 from notalone.detect.normalize import NormalizedText
 from notalone.detect.phrases import (
@@ -62,6 +62,9 @@ class Pattern:
     needles: tuple[str, ...] | None = None  # a match contains one of these literal strings
     needs: tuple[frozenset[str], ...] = ()  # a match holds a token of each set (see phrases)
     accents: tuple[Mapping[str, frozenset[str]], ...] = ()  # accents its words may carry
+    # a "near" pattern: regexes that must all match, in any order, within ``within`` words
+    parts: tuple[str, ...] = ()
+    within: int = 0
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -92,8 +95,15 @@ class PatternRecognizer(Recognizer):
         return [
             RecognizerResult(self.kind, start, end, p.score, self.id, p.index, self.language)
             for p in self.patterns
-            for start, end in find_all(p.regex, text.text)
+            for start, end in pattern_spans(p, text.text)
         ]
+
+
+def pattern_spans(pattern: Pattern, text: str) -> list[tuple[int, int]]:
+    """Every match of one pattern over the whole text (what the index finds faster)."""
+    if pattern.parts:
+        return match_near(pattern.parts, pattern.within, text)
+    return find_all(pattern.regex, text)
 
 
 _DIGIT_RE = re.compile(r"\d")
@@ -226,7 +236,9 @@ class PatternIndex:
         entries = self._entries
         for ordinal in sorted(chosen):  # load order: deterministic whatever the set order
             rec, pattern = entries[ordinal]
-            if pattern.first is not None:
+            if pattern.parts:
+                spans = match_near(pattern.parts, pattern.within, folded)
+            elif pattern.first is not None:
                 if positions is None:
                     positions = {}
                     for m in TOKEN_RE.finditer(folded):
@@ -308,3 +320,28 @@ def match_at(
             out.append((pos, m.end()))
             last_end = m.end()
     return out
+
+
+NEAR_MATCHES_PER_PART = 4  # the first few matches of each part are tried (bounded work)
+
+
+def match_near(parts: tuple[str, ...], within: int, text: str) -> list[tuple[int, int]]:
+    """The shortest stretch of ``text`` where every part matches once, the matches not
+    overlapping, spanning at most ``within`` words; [] when there is none."""
+    found: list[list[tuple[int, int]]] = []
+    for source in parts:
+        spans = find_all(compile_regex(source), text)
+        if not spans:
+            return []
+        found.append(spans[:NEAR_MATCHES_PER_PART])
+    best: tuple[int, int] | None = None
+    for combo in product(*found):
+        ordered = sorted(combo)
+        if any(a[1] > b[0] for a, b in pairwise(ordered)):
+            continue
+        start, end = ordered[0][0], max(e for _, e in ordered)
+        if best is not None and end - start >= best[1] - best[0]:
+            continue
+        if len(TOKEN_RE.findall(text, start, end)) <= within:
+            best = (start, end)
+    return [best] if best is not None else []
