@@ -634,6 +634,9 @@ def test_age_is_just_a_number_between_declared_adults_does_not_make_a_minor() ->
     [
         ("ne dis rien ou je publie tes photos", "sextortion_threat"),
         ("dung ke voi ai ko thi tao dang anh len nhom lop", "sextortion_threat"),
+        # an order with its own "do not" is not negated by the order before it
+        ("do not hang up do not tell your parents", "secrecy_demand"),
+        ("đừng cúp máy đừng nói với bố mẹ", "secrecy_demand"),
     ],
 )
 def test_a_negation_does_not_reach_past_a_new_clause(text: str, tactic: str) -> None:

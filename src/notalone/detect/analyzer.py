@@ -245,6 +245,7 @@ def _apply_frames(
     tactics = [r for r in results if not r.kind.startswith("frame:")]
     conditions = [f for f in frames if f.kind == "frame:condition"]
     breaks = [f for f in frames if f.kind == "frame:clause_break"]
+    negations = [f for f in frames if f.kind == "frame:negation"]
     hits: list[Hit] = []
     for r in tactics:
         score = r.score
@@ -266,6 +267,8 @@ def _apply_frames(
                     continue  # the negation sits inside the tactic's own phrase, or after it
                 if _in_condition(norm.text, f, conditions):
                     continue  # "if you don't pay, I leak them": the negation is the condition's
+                if any(g.start >= r.start and g.end <= r.end for g in negations):
+                    continue  # "do not hang up, do not text anyone": an order of its own
                 between = norm.text[f.end : r.start]
                 if len(TOKEN_RE.findall(between)) > NEGATION_WINDOW or _CLAUSE_END.search(between):
                     continue  # too far, or in another clause ("... không? Gửi ảnh đi")
