@@ -93,6 +93,17 @@ def _frame_factor(analysis: MessageAnalysis) -> float:
     return 1.0
 
 
+def _again(state: SpeakerState) -> dict[str, float]:
+    """Per tactic, the best score the speaker showed in a message other than the best one."""
+    out: dict[str, float] = {}
+    for tactic, kept in state.evidence.items():
+        first = kept[0].message
+        other = next((e.score for e in kept[1:] if e.message != first), None)
+        if other is not None:
+            out[tactic] = other
+    return out
+
+
 def _combined(kept: list[Evidence]) -> float:
     """Two independent pieces of evidence for one tactic are stronger than the best alone
     (a brand look-alike link AND "your parcel could not be delivered")."""
@@ -322,6 +333,7 @@ class ConversationState:
             adult=adult,
             age_gap=state.age_gap,
             peer=state.peer and not state.age_gap,
+            again=_again(state) if self.knowledge.has_repeat_rules else None,
         )
 
     def _rescore_all(self) -> None:

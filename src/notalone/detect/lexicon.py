@@ -6,6 +6,7 @@ and checks it at start-up, failing with the file and the problem named.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -90,6 +91,9 @@ class Rule:
     # Only at a speaker who has talked as an adult to a minor ("at ur age", "when u turn 18",
     # "i could go to jail for this"): teenagers flirting with each other never say that.
     needs_age_gap: bool = False
+    # Each group must also be met in this many different messages of the speaker: a sale whose
+    # "deposit first" comes back as "one more fee" (each alone what an honest seller may say).
+    repeat: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +145,11 @@ class Knowledge:
     @property
     def languages(self) -> tuple[str, ...]:
         return tuple(sorted(self.packs))
+
+    @functools.cached_property
+    def has_repeat_rules(self) -> bool:
+        """Whether any rule asks for a tactic in several messages (then scoring needs them)."""
+        return any(r.repeat > 1 for c in self.categories.values() for r in c.rules)
 
     def recognizers(self) -> list[PatternRecognizer]:
         return [r for p in self.packs.values() for r in (*p.recognizers, *p.frames)]
@@ -270,6 +279,7 @@ def _load_categories(
                     bool(rule.get("needs_minor", False)),
                     bool(rule.get("unless_adult", False)),
                     bool(rule.get("needs_age_gap", False)),
+                    int(rule.get("repeat", 1)),
                 )
             )
         for t in [*weights, *(t for r in rules for g in r.groups for t in g)]:

@@ -36,12 +36,15 @@ def score_speaker(
     adult: bool = False,
     age_gap: bool = False,
     peer: bool = False,
+    again: Mapping[str, float] | None = None,
 ) -> SpeakerRisk:
     """``best`` maps a tactic to the best (frame-adjusted) score this speaker showed;
     ``minor`` says whether the conversation shows a minor (rules may need one); ``adult``,
     whether the one this speaker talks to says they are an adult (and no minor shows);
     ``age_gap``, whether this speaker has talked as an adult to a minor; ``peer``, whether
-    this speaker said they are a minor too (and never talked as an adult to one)."""
+    this speaker said they are a minor too (and never talked as an adult to one); ``again``
+    maps a tactic to its best score in a message other than its best one (rules with
+    ``repeat: 2``)."""
     if not best:
         return SpeakerRisk(0.0, None, None)
     tactics = knowledge.tactics
@@ -59,9 +62,10 @@ def score_speaker(
             ):
                 continue
             need = floor if rule.min_score is None else rule.min_score
+            scores = best if rule.repeat < 2 else (again or {})
             group_best = []
             for group in rule.groups:
-                g = max((best.get(t, 0.0) for t in group), default=0.0)
+                g = max((scores.get(t, 0.0) for t in group), default=0.0)
                 if g < need:
                     break
                 group_best.append(g)
