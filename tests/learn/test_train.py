@@ -141,6 +141,7 @@ def test_project_files_include_the_rounds_and_never_the_reported_ones(tmp_path: 
         "dev14_new.jsonl",  # a round nobody listed: picked up as it appears
         "holdout.jsonl",
         "dev9_untuned.jsonl",
+        "dev21_untuned_vi.jsonl",
     ):
         (tmp_path / name).write_text("", encoding="utf-8")
     names = [p.name for p in project_train_files(tmp_path)]
