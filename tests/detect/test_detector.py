@@ -456,7 +456,7 @@ def test_without_a_minor_in_sight_the_model_alone_does_not_alert_on_grooming() -
 
     state = DET.new_conversation()
     state._learned = _SaysGrooming()  # type: ignore[assignment]
-    sure = SpeakerState(learned_p=0.97, learned_text="...")
+    sure = SpeakerState(learned_p=0.97, learned_text="...", learned_words=40)
     assert state._learned_part(0.0, sure) == LEARNED_ALONE_CAP
     assert state._learned_part(0.3, sure) == 0.97  # tactic evidence: the model counts in full
     state.minor = True
@@ -655,3 +655,15 @@ def test_a_negation_does_not_reach_past_a_new_clause(text: str, tactic: str) -> 
 )
 def test_a_negated_list_stays_negated(text: str) -> None:
     assert DET.new_conversation().add(Message("x", text)).level in ("none", "low")
+
+
+def test_the_model_alone_needs_a_few_words_of_style_before_it_alerts() -> None:
+    from notalone.detect.conversation import LEARNED_ALONE_CAP, MIN_STYLE_WORDS, SpeakerState
+
+    state = DET.new_conversation()
+    short = SpeakerState(learned_p=0.97, learned_text="...", learned_words=MIN_STYLE_WORDS - 1)
+    enough = SpeakerState(learned_p=0.97, learned_text="...", learned_words=MIN_STYLE_WORDS)
+    state.minor = True  # the grooming limit is not what is tested here
+    assert state._learned_part(0.0, short) == LEARNED_ALONE_CAP
+    assert state._learned_part(0.0, enough) == 0.97
+    assert state._learned_part(0.3, short) == 0.97  # with tactic evidence it counts in full

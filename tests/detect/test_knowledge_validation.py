@@ -33,7 +33,7 @@ def _load(root: Path) -> None:
         ("tactic: secrecy_demand\npatterns: [{phrase: 'x', score: 3}]\n", "score"),
         ("tactic: secrecy_demand\npatterns: [{regex: '(['}]\n", "pattern #0"),
         ("tactic: secrecy_demand\npatterns: [{phrase: '{nope} x'}]\n", "unknown class"),
-        ("tactic: secrecy_demand\npatterns: [{text: x}]\n", "'phrase' or 'regex'"),
+        ("tactic: secrecy_demand\npatterns: [{text: x}]\n", "'phrase', 'regex' or 'near'"),
         ("- just a list\n", "mapping"),
         ("tactic: [unclosed\n", "cannot read YAML"),
     ],
