@@ -667,3 +667,43 @@ def test_the_model_alone_needs_a_few_words_of_style_before_it_alerts() -> None:
     assert state._learned_part(0.0, short) == LEARNED_ALONE_CAP
     assert state._learned_part(0.0, enough) == 0.97
     assert state._learned_part(0.3, short) == 0.97  # with tactic evidence it counts in full
+
+
+class _AlwaysSure:
+    """A learned stage that reads every message as a sure scam (to test the word floor)."""
+
+    def message_probability(self, folded: str) -> float:
+        return 0.999
+
+    def new_aggregate(self) -> Any:
+        class _Agg:
+            def update(self, p: float) -> float:
+                return 0.97
+
+        return _Agg()
+
+    def message_category(self, folded: str) -> str:
+        return "fraud"
+
+
+def test_the_model_alone_alerts_at_the_message_that_brings_enough_words() -> None:
+    state = DET.new_conversation()
+    state._learned = _AlwaysSure()  # type: ignore[assignment]
+    words = 0
+    for i, text in enumerate(
+        [
+            "blue green red",
+            "yellow orange",
+            "purple pink grey",
+            "brown",
+            "white black cyan",
+            "navy teal",
+        ]
+    ):
+        state.observe(Message("x", text))
+        words += len(text.split())
+        if words >= 12:
+            assert state.first_alert_at == i
+            return
+        assert state.first_alert_at is None
+    raise AssertionError("never reached the word floor")

@@ -254,14 +254,17 @@ class ConversationState:
         # The model reads topics; a warning, a news story or a quoted scam share the topic of an
         # attack. The frames that discount the patterns discount the model's reading too.
         p = stage.message_probability(folded) * factor
+        crossed = False
         if speaker.learned_words < MIN_STYLE_WORDS:
             speaker.learned_words += len(TOKEN_RE.findall(folded))
+            # the model's reading may count in full from now on: re-assess
+            crossed = speaker.learned_words >= MIN_STYLE_WORDS
         if p > speaker.learned_top:
             speaker.learned_top, speaker.learned_text = p, folded[:1000]
             speaker.learned_category_known = False
         q = agg.update(p)
         last = speaker.learned_p
-        if abs(q - last) < LEARNED_STEP:
+        if abs(q - last) < LEARNED_STEP and not crossed:
             # small moves re-assess only when they change the level (assessing is not free)
             levels = self.knowledge.level_thresholds
             t = speaker.risk.risk
