@@ -707,3 +707,32 @@ def test_the_model_alone_alerts_at_the_message_that_brings_enough_words() -> Non
             return
         assert state.first_alert_at is None
     raise AssertionError("never reached the word floor")
+
+
+def _home_alone_pic(parent: str, child_says: str = "ya") -> dict[str, Any]:
+    return {
+        "id": "p",
+        "child": "kid",
+        "messages": [
+            {"from": parent, "text": "are u home alone rn?"},
+            {"from": "kid", "text": child_says},
+            {"from": parent, "text": "send me a pic of where u are, dont tell ur brother"},
+        ],
+    }
+
+
+@pytest.mark.parametrize("parent", ["Mom ❤️", "Mẹ yêu", "dad"])
+def test_a_parent_by_name_meets_no_grooming_rule(parent: str) -> None:
+    assert _analyze(_home_alone_pic(parent))["level"] in ("none", "low", "medium")
+
+
+def test_the_same_words_from_a_stranger_are_grooming() -> None:
+    result = _analyze(_home_alone_pic("Bố Hùng"))  # a first name after the word: not a parent
+    assert result["level"] in ("high", "critical") and result["category"] == "grooming"
+
+
+def test_a_child_calling_the_other_mom_marks_a_parent_but_talking_about_mom_does_not() -> None:
+    called = _analyze(_home_alone_pic("u7", "ya con cảm ơn mẹ"))
+    about = _analyze(_home_alone_pic("u7", "Vâng, mẹ bắt học suốt"))
+    assert called["level"] in ("none", "low", "medium")
+    assert about["level"] in ("high", "critical")

@@ -56,7 +56,17 @@ _SAME_LANGUAGE_FRAMES = frozenset({"negation", "benign_context", "condition"})
 # age-gap cues shape categories (conversation); doubt weighs on the whole message, links
 # included, and fake-link cues on its links (see analyze).
 _NOT_HIT_MODIFIERS = frozenset(
-    {"condition", "minor", "doubt", "adult", "fake_link", "age_gap", "peer", "clause_break"}
+    {
+        "condition",
+        "minor",
+        "doubt",
+        "adult",
+        "fake_link",
+        "age_gap",
+        "peer",
+        "clause_break",
+        "parent_address",
+    }
 )
 NEGATION_WINDOW = 3  # words between a negator and the hit it negates
 _CLAUSE_END = re.compile(r"[?.!;,:\n]")
@@ -90,6 +100,7 @@ class MessageAnalysis:
     age_gap: bool = False  # the speaker talks as an adult to a minor ("at ur age")
     peer: bool = False  # the speaker says they are a minor themselves ("same im 14")
     model_text: str | None = None  # what the learned stage reads when not ``folded``
+    calls_parent: bool = False  # the speaker addresses the other one as their parent
 
 
 def _page_link(ind: Indicator) -> bool:
@@ -161,6 +172,7 @@ class MessageAnalyzer:
         adult = "frame:adult" in kinds
         age_gap = "frame:age_gap" in kinds
         peer = "frame:peer" in kinds
+        calls_parent = "frame:parent_address" in kinds
         return MessageAnalysis(
             tuple(hits),
             indicators,
@@ -172,6 +184,7 @@ class MessageAnalyzer:
             age_gap,
             peer,
             masked,
+            calls_parent,
         )
 
     def _analyze_long(self, text: str) -> MessageAnalysis:

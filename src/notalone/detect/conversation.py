@@ -19,6 +19,7 @@ from notalone.detect.analyzer import (
 from notalone.detect.explain import Explainer
 from notalone.detect.learned import LearnedStage, SpeakerAggregate, combine, combined_risk
 from notalone.detect.lexicon import Knowledge
+from notalone.detect.normalize import normalize
 from notalone.detect.phrases import TOKEN_RE
 from notalone.detect.scoring import SpeakerRisk, level_of, score_speaker
 from notalone.detect.types import Assessment, Evidence, IndicatorEvidence, Message
@@ -93,6 +94,13 @@ def _frame_factor(analysis: MessageAnalysis) -> float:
     return 1.0
 
 
+def _parent_name(name: str, parent_names: frozenset[str]) -> bool:
+    """A sender saved as "Mẹ", "Mom ❤️" or "Dad cell" (not "Bố Hùng")."""
+    if not parent_names or len(name) > 40:
+        return False
+    return " ".join(TOKEN_RE.findall(normalize(name).text)) in parent_names
+
+
 def _again(state: SpeakerState) -> dict[str, float]:
     """Per tactic, the best score the speaker showed in a message other than the best one."""
     out: dict[str, float] = {}
@@ -140,6 +148,9 @@ class ConversationState:
         # Who said they are an adult ("25 f"): rules marked unless_adult do not fire at a speaker
         # whose listener did, unless a minor shows. Bounded like the speakers.
         self.adults: set[str] = set()
+        # Whom the other side calls mom or dad, or whose name is "Mẹ" / "Dad" (bounded too).
+        self.parents: set[str] = set()
+        self._last_sender: str | None = None
         self.lang = lang
         self.country = country or knowledge.default_country
         self.speakers: dict[str, SpeakerState] = {}
@@ -197,6 +208,9 @@ class ConversationState:
             self.minor = True
             self._rescore_all()
             changed = True
+        if analysis.calls_parent and self._mark_parent(message.sender):
+            changed = True
+        self._last_sender = message.sender
         if analysis.adult and message.sender not in self.adults and len(self.adults) < MAX_SPEAKERS:
             self.adults.add(message.sender)
             self._rescore_all()
@@ -324,7 +338,22 @@ class ConversationState:
                 state = self.speakers.get(name)
             if state is None:
                 state = self.speakers[name] = SpeakerState()
+                if _parent_name(name, self.knowledge.parent_names):
+                    self.parents.add(name)
         return state
+
+    def _mark_parent(self, sender: str) -> bool:
+        """ "ok mom", "mẹ ơi": the speaker before, if it is someone else, is the sender's parent."""
+        other = self._last_sender
+        if other is None or other == sender or other in self.parents:
+            return False
+        if len(self.parents) >= MAX_SPEAKERS:
+            return False
+        self.parents.add(other)
+        state = self.speakers.get(other)
+        if state is not None and state.best:
+            state.risk = self._score(other, state)
+        return True
 
     def _score(self, name: str, state: SpeakerState) -> SpeakerRisk:
         # the listener said they are an adult: anyone in the chat other than this speaker
@@ -337,6 +366,7 @@ class ConversationState:
             age_gap=state.age_gap,
             peer=state.peer and not state.age_gap,
             again=_again(state) if self.knowledge.has_repeat_rules else None,
+            parent=name in self.parents,
         )
 
     def _rescore_all(self) -> None:

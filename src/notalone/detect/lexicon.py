@@ -46,6 +46,8 @@ FRAME_KINDS = (
     # a new clause whose subject is named, after an order: "don't tell ur family OR YOU will be
     # arrested" (a negation before it does not reach past it)
     "clause_break",
+    # the speaker addresses the other one as their parent ("ok mom", "mẹ ơi", "merci papa")
+    "parent_address",
 )
 # Frames looked for in every message; the others only shape hits, so they run only where a
 # tactic was found. Warnings: "is this a scam?" requalifies the message before it. Minor
@@ -59,6 +61,7 @@ MESSAGE_FRAMES = frozenset(
         "frame:fake_link",
         "frame:age_gap",
         "frame:peer",
+        "frame:parent_address",
     }
 )
 TACTIC_TEXT_FIELDS = ("name", "description", "why", "advice")
@@ -104,6 +107,9 @@ class CategorySpec:
     # Its rules do not fire at a speaker who says they are a minor too (and never talked as an
     # adult to one): two 14-year-olds flirting is not grooming.
     not_between_peers: bool = False
+    # Its rules do not fire at a speaker the other one calls mom or dad, or whose name is
+    # "Mẹ" / "Dad": a mother's "are u alone? send me a pic of where u are" is not grooming.
+    not_from_parent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +147,7 @@ class Knowledge:
     vocabulary: frozenset[str]
     index: PatternIndex  # tactics and warning frames
     context_index: PatternIndex  # negation, reported speech, news, everyday context, condition
+    parent_names: frozenset[str] = frozenset()  # folded display names of a parent (speakers.yaml)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -233,6 +240,16 @@ def load_knowledge(root: str | None = None) -> Knowledge:
         vocabulary=frozenset(w for w in vocabulary if len(w) >= 2),
         index=index,
         context_index=context_index,
+        parent_names=_load_parent_names(base / "speakers.yaml"),
+    )
+
+
+def _load_parent_names(path: Path) -> frozenset[str]:
+    if not path.exists():
+        return frozenset()
+    names = _require(_read(path), "parent_names", dict, path)
+    return frozenset(
+        " ".join(fold(str(n)).split()) for ns in names.values() for n in ns if str(n).strip()
     )
 
 
@@ -286,7 +303,11 @@ def _load_categories(
             if t not in tactics:
                 raise KnowledgeError(f"{path}: category {cid!r} names unknown tactic {t!r}")
         out[str(cid)] = CategorySpec(
-            str(cid), weights, tuple(rules), bool(spec.get("not_between_peers", False))
+            str(cid),
+            weights,
+            tuple(rules),
+            bool(spec.get("not_between_peers", False)),
+            bool(spec.get("not_from_parent", False)),
         )
     levels = {str(k): float(v) for k, v in _require(doc, "levels", dict, path).items()}
     return out, float(doc.get("min_score", 0.45)), levels, duress

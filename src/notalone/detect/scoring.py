@@ -37,6 +37,7 @@ def score_speaker(
     age_gap: bool = False,
     peer: bool = False,
     again: Mapping[str, float] | None = None,
+    parent: bool = False,
 ) -> SpeakerRisk:
     """``best`` maps a tactic to the best (frame-adjusted) score this speaker showed;
     ``minor`` says whether the conversation shows a minor (rules may need one); ``adult``,
@@ -44,7 +45,8 @@ def score_speaker(
     ``age_gap``, whether this speaker has talked as an adult to a minor; ``peer``, whether
     this speaker said they are a minor too (and never talked as an adult to one); ``again``
     maps a tactic to its best score in a message other than its best one (rules with
-    ``repeat: 2``)."""
+    ``repeat: 2``); ``parent``, whether the other side calls this speaker mom or dad (or the
+    speaker's name says so)."""
     if not best:
         return SpeakerRisk(0.0, None, None)
     tactics = knowledge.tactics
@@ -52,7 +54,7 @@ def score_speaker(
     floor = knowledge.min_rule_score
     rule_risk, rule_category, rule_name = 0.0, None, None
     for cid, cat in knowledge.categories.items():
-        if peer and cat.not_between_peers:
+        if (peer and cat.not_between_peers) or (parent and cat.not_from_parent):
             continue
         for n, rule in enumerate(cat.rules):
             if (
