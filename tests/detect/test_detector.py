@@ -732,7 +732,7 @@ def test_the_same_words_from_a_stranger_are_grooming() -> None:
 
 
 def test_a_child_calling_the_other_mom_marks_a_parent_but_talking_about_mom_does_not() -> None:
-    called = _analyze(_home_alone_pic("u7", "ya con cảm ơn mẹ"))
-    about = _analyze(_home_alone_pic("u7", "Vâng, mẹ bắt học suốt"))
-    assert called["level"] in ("none", "low", "medium")
-    assert about["level"] in ("high", "critical")
+    for says in ("ya con cảm ơn mẹ", "ok mom!", "merci maman"):
+        assert _analyze(_home_alone_pic("u7", says))["level"] in ("none", "low", "medium"), says
+    for says in ("Vâng, mẹ bắt học suốt", "yea mom picked me up after practice", "ok. mom said no"):
+        assert _analyze(_home_alone_pic("u7", says))["level"] in ("high", "critical"), says
