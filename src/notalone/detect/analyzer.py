@@ -11,6 +11,7 @@ import functools
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from notalone.detect.indicators import (
     Indicator,
@@ -278,13 +279,16 @@ def _apply_frames(
             if kind == "negation":
                 if f.end > r.start or f.start >= r.start:
                     continue  # the negation sits inside the tactic's own phrase, or after it
+                # too far (counted up to the window only: a long message holds thousands of
+                # negators and hits), or in another clause ("... không? Gửi ảnh đi")
+                if _words_between(norm.text, f.end, r.start) > NEGATION_WINDOW or (
+                    _CLAUSE_END.search(norm.text, f.end, r.start)
+                ):
+                    continue
                 if _in_condition(norm.text, f, conditions):
                     continue  # "if you don't pay, I leak them": the negation is the condition's
                 if any(g.start >= r.start and g.end <= r.end for g in negations):
                     continue  # "do not hang up, do not text anyone": an order of its own
-                between = norm.text[f.end : r.start]
-                if len(TOKEN_RE.findall(between)) > NEGATION_WINDOW or _CLAUSE_END.search(between):
-                    continue  # too far, or in another clause ("... không? Gửi ảnh đi")
                 if any(b.language == f.language and f.start <= b.start < r.end for b in breaks):
                     continue  # "don't tell anyone or YOU will be arrested": a new clause
             elif kind == "reported_speech" and f.start > r.start:
@@ -422,9 +426,14 @@ def _in_condition(
     return any(
         c.language == negation.language
         and c.end <= negation.start
-        and len(TOKEN_RE.findall(text, c.end, negation.start)) <= 3
+        and _words_between(text, c.end, negation.start, 3) <= 3
         for c in conditions
     )
+
+
+def _words_between(text: str, start: int, end: int, limit: int = NEGATION_WINDOW) -> int:
+    """Words in text[start:end], counted up to limit + 1 (enough to say "more than limit")."""
+    return sum(1 for _ in islice(TOKEN_RE.finditer(text, start, end), limit + 1))
 
 
 def _dedupe(hits: list[Hit]) -> list[Hit]:
