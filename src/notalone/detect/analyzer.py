@@ -270,6 +270,9 @@ def _apply_frames(
             or r.kind == "credential_request"
             or (r.kind == "phishing_link" and any(s < end and start < e for s, e in links))
         )
+        # "do not hang up, do not text anyone": a hit holding its own negator is an order of its
+        # own, which a negator before it does not reverse (asked once per hit, when needed)
+        own_negator: bool | None = None
         for f in frames:
             kind = f.kind[6:]
             if kind in _NOT_HIT_MODIFIERS:
@@ -287,8 +290,10 @@ def _apply_frames(
                     continue
                 if _in_condition(norm.text, f, conditions):
                     continue  # "if you don't pay, I leak them": the negation is the condition's
-                if any(g.start >= r.start and g.end <= r.end for g in negations):
-                    continue  # "do not hang up, do not text anyone": an order of its own
+                if own_negator is None:
+                    own_negator = any(g.start >= r.start and g.end <= r.end for g in negations)
+                if own_negator:
+                    continue
                 if any(b.language == f.language and f.start <= b.start < r.end for b in breaks):
                     continue  # "don't tell anyone or YOU will be arrested": a new clause
             elif kind == "reported_speech" and f.start > r.start:

@@ -27,6 +27,7 @@ from notalone.detect.phrases import (
     regex_needles,
     regex_requirements,
     regex_token_needs,
+    token_set_cost,
 )
 from notalone.detect.recognizers import Pattern, PatternIndex, PatternRecognizer
 
@@ -426,7 +427,7 @@ def _near_pattern(
     if not slots:
         raise KnowledgeError(f"{path}: pattern #{index}: no part of 'near' has a whole word")
     costs = compiler.word_costs
-    anchors = min(slots, key=lambda a: (_anchor_cost(a, costs), sorted(a)))
+    anchors = min(slots, key=lambda a: (token_set_cost(a, costs), sorted(a)))
     # every part must be there: each part's anchor set, and what each part needs itself
     needs = tuple(dict.fromkeys([*slots, *(n for c in compiled for n in c.needs)]))
     source = " ~ ".join(str(p) for p in parts) + f" (within {within})"
@@ -440,10 +441,6 @@ def _near_pattern(
         parts=tuple(c.regex for c in compiled),
         within=within,
     )
-
-
-def _anchor_cost(tokens: frozenset[str], costs: WordCosts) -> float:
-    return sum(20 if t in costs.common else 6 if t in costs.frequent else 1 for t in tokens)
 
 
 def _compile_patterns(

@@ -277,7 +277,7 @@ def _needs(items: Sequence[_Item], costs: WordCosts) -> tuple[frozenset[str], ..
         and item.anchors
         and not any(t.endswith("*") for t in item.anchors)
     }
-    return tuple(sorted(slots, key=lambda s: (_set_cost(s, costs), sorted(s))))
+    return tuple(sorted(slots, key=lambda s: (token_set_cost(s, costs), sorted(s))))
 
 
 def _union_all(sets: Iterable[frozenset[str] | None]) -> frozenset[str] | None:
@@ -336,7 +336,8 @@ def _token_cost(token: str, costs: WordCosts) -> float:
 
 
 @functools.lru_cache(maxsize=65536)
-def _set_cost(tokens: frozenset[str], costs: WordCosts) -> float:
+def token_set_cost(tokens: frozenset[str], costs: WordCosts) -> float:
+    """How often a message holds one of these tokens, roughly (what anchors are chosen by)."""
     return sum(_token_cost(t, costs) for t in tokens)
 
 
@@ -359,7 +360,7 @@ def _anchors(items: Sequence[_Item], common: WordCosts | None = None) -> frozens
     for i, item in enumerate(items):
         if item.optional or item.gap or item.anchors is None:
             continue
-        cost = _set_cost(item.anchors, common)
+        cost = token_set_cost(item.anchors, common)
         if cost < best_cost:
             best, best_cost = item.anchors, cost
         nxt = items[i + 1] if i + 1 < len(items) else None
@@ -707,7 +708,7 @@ def regex_token_needs(source: str, costs: WordCosts | None = None) -> tuple[froz
             out.add(frozenset(k for k in keys if k is not None))
         i = j
     cost = costs if costs is not None else _NO_COSTS
-    return tuple(sorted(out, key=lambda s: (_set_cost(s, cost), sorted(s))))
+    return tuple(sorted(out, key=lambda s: (token_set_cost(s, cost), sorted(s))))
 
 
 def _transparent_flat(items: list[Any], p: Any) -> list[Any]:

@@ -236,16 +236,14 @@ class PatternIndex:
         entries = self._entries
         for ordinal in sorted(chosen):  # load order: deterministic whatever the set order
             rec, pattern = entries[ordinal]
-            if pattern.parts:
-                spans = match_near(pattern.parts, pattern.within, folded)
-            elif pattern.first is not None:
+            if pattern.first is not None:  # never a "near" pattern: its parts have no start
                 if positions is None:
                     positions = {}
                     for m in TOKEN_RE.finditer(folded):
                         positions.setdefault(m.group(), []).append(m.start())
                 spans = match_at(pattern.regex, folded, positions, pattern.first)
             else:
-                spans = find_all(pattern.regex, folded)
+                spans = pattern_spans(pattern, folded)
             if spans and pattern.accents and not text.original.isascii():
                 spans = [s for s in spans if accents_agree(text, s, pattern.accents)]
             for start, end in spans:
@@ -287,12 +285,13 @@ def accents_agree(
     return True
 
 
-def find_all(regex: re.Pattern[str], text: str) -> list[tuple[int, int]]:
-    """Non-empty matches that start at a word start (retrying inside a rejected match)."""
+def find_all(regex: re.Pattern[str], text: str, limit: int = 0) -> list[tuple[int, int]]:
+    """Non-empty matches that start at a word start (retrying inside a rejected match); the
+    first ``limit`` of them when it is set."""
     out: list[tuple[int, int]] = []
     pos = 0
     n = len(text)
-    while pos <= n:
+    while pos <= n and (not limit or len(out) < limit):
         m = regex.search(text, pos)
         if m is None:
             break
@@ -330,10 +329,10 @@ def match_near(parts: tuple[str, ...], within: int, text: str) -> list[tuple[int
     overlapping, spanning at most ``within`` words; [] when there is none."""
     found: list[list[tuple[int, int]]] = []
     for source in parts:
-        spans = find_all(compile_regex(source), text)
+        spans = find_all(compile_regex(source), text, NEAR_MATCHES_PER_PART)
         if not spans:
             return []
-        found.append(spans[:NEAR_MATCHES_PER_PART])
+        found.append(spans)
     best: tuple[int, int] | None = None
     for combo in product(*found):
         ordered = sorted(combo)

@@ -28,7 +28,6 @@ from notalone.detect.indicators import (
     detect_kind,
     normalize,
 )
-from notalone.detect.indicators.lookalike import user_content
 from notalone.detect.indicators.phones import emergency_numbers
 from notalone.server import audit
 from notalone.server.models import utcnow
@@ -160,7 +159,7 @@ def _static_facts(kind: str, normalized: str) -> tuple[str | None, list[Warning_
         except IndicatorError:
             return None, warnings
         if a.official_brand is not None and not a.apk:
-            if not user_content(a.host):
+            if not a.user_content:
                 return a.official_brand, warnings
             # t.me/<anyone>, zalo.me/<anyone>, a Google form: the platform is official, what is
             # published there is not, so it is never "trusted" on the platform's name.
