@@ -20,7 +20,7 @@ def main() -> None:
     detector = Detector.default()
     detector.new_conversation().add(Message("x", "warm up"))
     for lang, base in TEXTS.items():
-        for repeat in (100, 400, 1600):
+        for repeat in (100, 400, 1600, 16000):
             text = base * repeat
             start = time.perf_counter()
             level = detector.new_conversation().add(Message("x", text)).level

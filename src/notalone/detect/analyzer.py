@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -257,58 +258,98 @@ def _apply_frames(
     spans of the original text)."""
     frames = [r for r in results if r.kind.startswith("frame:")]
     tactics = [r for r in results if not r.kind.startswith("frame:")]
+    text = norm.text
     conditions = [f for f in frames if f.kind == "frame:condition"]
-    breaks = [f for f in frames if f.kind == "frame:clause_break"]
-    negations = [f for f in frames if f.kind == "frame:negation"]
+    # Each hit looks only at the negators just before it (nearest first, until the window is
+    # passed) and finds clause breaks by bisection: a long message holds thousands of hits and
+    # negators, and comparing every pair made it quadratic.
+    negations = sorted(
+        (f.end, place, f) for place, f in enumerate(frames) if f.kind == "frame:negation"
+    )
+    negation_ends = [end for end, _, _ in negations]
+    break_starts: dict[str, list[int]] = {}
+    for f in frames:
+        if f.kind == "frame:clause_break":
+            break_starts.setdefault(f.language, []).append(f.start)
+    for starts in break_starts.values():
+        starts.sort()
+    # the other frames that may scale a hit, by kind, in their order
+    by_kind: dict[str, list[tuple[int, RecognizerResult]]] = {}
+    for place, f in enumerate(frames):
+        kind = f.kind[6:]
+        if kind not in _NOT_HIT_MODIFIERS and kind != "negation":
+            by_kind.setdefault(kind, []).append((place, f))
     hits: list[Hit] = []
     for r in tactics:
-        score = r.score
-        modifiers: list[str] = []
         start, end = norm.to_original(r.start, r.end)
         unexcused = (
             suspicious_link
             or r.kind == "credential_request"
             or (r.kind == "phishing_link" and any(s < end and start < e for s, e in links))
         )
-        # "do not hang up, do not text anyone": a hit holding its own negator is an order of its
-        # own, which a negator before it does not reverse (asked once per hit, when needed)
-        own_negator: bool | None = None
-        for f in frames:
-            kind = f.kind[6:]
-            if kind in _NOT_HIT_MODIFIERS:
-                continue
-            if kind in _SAME_LANGUAGE_FRAMES and f.language != r.language:
-                continue  # vi "k" (không) must not negate an English hit; "ok" is "k" there
-            if kind == "negation":
-                if f.end > r.start or f.start >= r.start:
-                    continue  # the negation sits inside the tactic's own phrase, or after it
-                # too far (counted up to the window only: a long message holds thousands of
-                # negators and hits), or in another clause ("... không? Gửi ảnh đi")
-                if _words_between(norm.text, f.end, r.start) > NEGATION_WINDOW or (
-                    _CLAUSE_END.search(norm.text, f.end, r.start)
-                ):
-                    continue
-                if _in_condition(norm.text, f, conditions):
-                    continue  # "if you don't pay, I leak them": the negation is the condition's
-                if own_negator is None:
-                    own_negator = any(g.start >= r.start and g.end <= r.end for g in negations)
-                if own_negator:
-                    continue
-                if any(b.language == f.language and f.start <= b.start < r.end for b in breaks):
-                    continue  # "don't tell anyone or YOU will be arrested": a new clause
-            elif kind == "reported_speech" and f.start > r.start:
-                continue
-            elif kind == "benign_context" and unexcused:
+        applied: list[tuple[int, str]] = []  # (place of the first frame that applies, kind)
+        for kind, entries in by_kind.items():
+            if kind == "benign_context" and unexcused:
                 continue  # "pay the tuition at hocphi-xxx.online with your bank login"
-            if f.start < r.end and r.start < f.end and kind in ("warning", "news"):
-                # A cue that IS the evidence ("lừa đảo" in an accusation) is not a frame.
-                continue
-            if kind in modifiers:
-                continue
-            modifiers.append(kind)
+            for place, f in entries:
+                if kind in _SAME_LANGUAGE_FRAMES and f.language != r.language:
+                    continue
+                if kind == "reported_speech" and f.start > r.start:
+                    continue
+                if f.start < r.end and r.start < f.end and kind in ("warning", "news"):
+                    # A cue that IS the evidence ("lừa đảo" in an accusation) is not a frame.
+                    continue
+                applied.append((place, kind))
+                break
+        negated = _negated_at(text, r, negations, negation_ends, conditions, break_starts)
+        if negated is not None:
+            applied.append((negated, "negation"))
+        applied.sort()
+        score = r.score
+        for _, kind in applied:
             score *= FRAME_FACTORS.get(kind, 1.0)
-        hits.append(Hit(r.kind, start, end, score, r.recognizer, r.language, tuple(modifiers)))
+        modifiers = tuple(kind for _, kind in applied)
+        hits.append(Hit(r.kind, start, end, score, r.recognizer, r.language, modifiers))
     return _dedupe(hits)
+
+
+def _negated_at(
+    text: str,
+    r: RecognizerResult,
+    negations: list[tuple[int, int, RecognizerResult]],
+    negation_ends: list[int],
+    conditions: list[RecognizerResult],
+    break_starts: dict[str, list[int]],
+) -> int | None:
+    """The place (among the frames) of the first negator that negates ``r``, or None.
+    ``negations`` is sorted by end: walking back from the hit, the words in between only grow,
+    so the walk stops at the first negator beyond the window."""
+    lo = bisect_left(negation_ends, r.start)
+    hi = bisect_right(negation_ends, r.end)
+    # "do not hang up do not text anyone": a hit holding its own negator is an order of its
+    # own, which a negator before it does not reverse
+    if any(g.start >= r.start for _, _, g in negations[lo:hi]):
+        return None
+    first: int | None = None
+    i = bisect_right(negation_ends, r.start)
+    while i > 0:
+        i -= 1
+        _, place, f = negations[i]
+        if f.language != r.language or f.start >= r.start:
+            continue  # vi "k" (không) must not negate an English hit; "ok" is "k" there
+        if _words_between(text, f.end, r.start) > NEGATION_WINDOW:
+            break  # too far, and every negator before it is farther
+        if _CLAUSE_END.search(text, f.end, r.start):
+            continue  # in another clause ("... không? Gửi ảnh đi")
+        if _in_condition(text, f, conditions):
+            continue  # "if you don't pay, I leak them": the negation is the condition's
+        starts = break_starts.get(f.language, ())
+        k = bisect_left(starts, f.start)
+        if k < len(starts) and starts[k] < r.end:
+            continue  # "don't tell anyone or YOU will be arrested": a new clause
+        if first is None or place < first:
+            first = place
+    return first
 
 
 def _apply_quotes(text: str, hits: list[Hit]) -> list[Hit]:
@@ -445,9 +486,16 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
     """Per tactic, keep the strongest of overlapping hits."""
     hits.sort(key=lambda h: (h.tactic, -h.score, h.start, -h.end))  # ties: the longer span
     kept: list[Hit] = []
+    # per tactic, the kept spans never overlap, so sorted by start they are sorted by end too:
+    # only the last one starting before a hit's end can overlap it
+    spans: dict[str, tuple[list[int], list[int]]] = {}
     for h in hits:
-        if any(k.tactic == h.tactic and k.start < h.end and h.start < k.end for k in kept):
+        starts, ends = spans.setdefault(h.tactic, ([], []))
+        i = bisect_left(starts, h.end)
+        if i and ends[i - 1] > h.start:
             continue
+        starts.insert(i, h.start)
+        ends.insert(i, h.end)
         kept.append(h)
     return kept
 
