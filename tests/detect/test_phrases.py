@@ -81,7 +81,8 @@ def test_an_optional_number_is_a_number_not_a_hash_sign(text: str, match: bool) 
 @pytest.mark.parametrize(
     ("text", "match"),
     [("chuyển 500k ngay", True), ("chuyển 3tr ngay", True), ("chuyển 1.500 ngay", True),
-     ("chuyển 12hours ngay", False), ("chuyển tiền ngay", False)],
+     ("chuyển 1tr8 ngay", True), ("chuyển 3k5 ngay", True), ("chuyển 2tr500 ngay", True),
+     ("chuyển 12hours ngay", False), ("chuyển 1tr8000 ngay", False), ("chuyển tiền ngay", False)],
 )  # fmt: skip
 def test_a_number_may_carry_a_short_unit(text: str, match: bool) -> None:
     compiled = COMPILER.compile("chuyển # ngay")

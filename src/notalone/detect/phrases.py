@@ -212,9 +212,10 @@ class PhraseCompiler:
         if optional:
             tok = tok[:-1]
         if tok == "#":
-            # any number: "24", "1.500", and one glued to a short unit: "500k", "3tr", "12h"
+            # any number: "24", "1.500", and one glued to a short unit: "500k", "3tr", "12h",
+            # with the digits people write after the unit: "1tr8" (1.8 million), "3k5", "12h30"
             # ("#?": an optional one, not an optional "#" sign)
-            return _Item(r"\d+(?:[.,]\d+)*(?:[^\W\d_]{1,3}(?![^\W_]))?", None, optional)
+            return _Item(r"\d+(?:[.,]\d+)*(?:[^\W\d_]{1,3}\d{0,3}(?![^\W_]))?", None, optional)
         if tok.startswith("{") and tok.endswith("}"):
             item = self._class(tok[1:-1], phrase)
             return _Item(item.regex, item.anchors, optional, head=item.head)
