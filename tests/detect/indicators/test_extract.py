@@ -179,8 +179,12 @@ def test_one_megabyte() -> None:
         ("vao vcb-digibank[.]top/login ngay", "vcb-digibank[.]top/login", "vcb-digibank.top"),
         ("go to paypal-secure (dot) com now", "paypal-secure (dot) com", "paypal-secure.com"),
         ("link mb-bank chấm xyz nhé", "mb-bank chấm xyz", "mb-bank.xyz"),
+        # hyphens hidden between spaces too
+        ("mo khoa tai: momo - xacthuc . vip/mokhoa .", "momo - xacthuc . vip/mokhoa",
+         "momo-xacthuc.vip"),
+        ("vao vcb - ekyc - 24h . top nhe", "vcb - ekyc - 24h . top", "vcb-ekyc-24h.top"),
     ],
-)
+)  # fmt: skip
 def test_links_with_hidden_dots_are_links(text: str, written: str, domain: str) -> None:
     found = {i.kind: i for i in extract_indicators(text)}
     link = found.get("url") or found["domain"]
@@ -189,7 +193,9 @@ def test_links_with_hidden_dots_are_links(text: str, written: str, domain: str) 
     assert found["domain"].normalized == domain
 
 
-@pytest.mark.parametrize("text", ["ok . see you", "toi o nha . com chua", "done . Net"])
+@pytest.mark.parametrize(
+    "text", ["ok . see you", "toi o nha . com chua", "done . Net", "cam on - hen gap lai . bye"]
+)
 def test_a_spaced_full_stop_between_words_is_not_a_link(text: str) -> None:
     assert extract_indicators(text) == []
 

@@ -45,7 +45,10 @@ _DEFANG_HINT = re.compile(
 # "x (dot) com", "x chấm com". Bracketed dots are always deliberate; spaced ones only count
 # when a label holds a hyphen or a digit (plain words around " . " are a sentence, not a host).
 _DEFANG_SEP = r"(?:\s*[\[({]\s*(?:\.|dot|chấm)\s*[\])}]\s*|\s+\.\s+|\s+(?:dot|chấm)\s+)"
-_DEFANG_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+# a label may also hide its hyphens between spaces: "momo - xacthuc . vip"
+_DEFANG_PART = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_DEFANG_LABEL = rf"{_DEFANG_PART}(?:[ \t]+-[ \t]+{_DEFANG_PART}){{0,4}}"
+_SPACED_HYPHEN = re.compile(r"[ \t]+-[ \t]+")
 DEFANGED = re.compile(
     rf"(?<![\w.\-]){_DEFANG_LABEL}(?:{_DEFANG_SEP}{_DEFANG_LABEL})+(?![\w\-])(?:/[^\s]*)?",
     re.IGNORECASE,
@@ -285,6 +288,7 @@ class _Extractor:
                 "-" in label or any(c.isdigit() for c in label) for label in labels[:-1]
             ):
                 continue
+            labels = [_SPACED_HYPHEN.sub("-", label) for label in labels]
             joined = ".".join(label.lower() for label in labels)
             tld = labels[-1]
             if not tld.isalpha() or not known_tld(tld) or registered_domain(joined) is None:
