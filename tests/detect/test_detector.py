@@ -299,6 +299,38 @@ def test_a_minor_cue_after_the_evidence_raises_the_alert_when_it_arrives() -> No
     assert after.first_alert_at == 2
 
 
+def _levels(conv: list[tuple[str, str]]) -> tuple[str, int | None, list[tuple[str, float]]]:
+    state = DET.new_conversation()
+    for sender, text in conv:
+        assessment = state.add(Message(sender, text))
+    ages = [(e.tactic, e.score) for e in assessment.evidence if e.tactic == "age_probing"]
+    return assessment.level, assessment.first_alert_at, ages
+
+
+def test_an_age_question_answered_with_a_minors_age_counts_as_a_confident_age_probe() -> None:
+    """ "asl" opens adults' chat rooms as often as predators' chats (weak alone); answered by
+    "13 f", it found a minor, and the cam request that follows is grooming."""
+    level, first, ages = _levels([("a", "asl"), ("b", "13 f"), ("a", "cool. do u have a cam")])
+    assert level in HIGH
+    assert first == 2
+    assert ages == [("age_probing", 0.7)]
+
+
+@pytest.mark.parametrize(
+    "conv",
+    [
+        # an adult's answer
+        [("a", "asl"), ("b", "29 f"), ("a", "cool. do u have a cam")],
+        # the asker answering their own question is no answer
+        [("a", "asl"), ("a", "13 f"), ("a", "cool. do u have a cam")],
+    ],
+)
+def test_an_age_question_stays_weak_without_a_minors_answer(conv: list[tuple[str, str]]) -> None:
+    level, _, ages = _levels(conv)
+    assert level not in HIGH
+    assert ages and all(score < 0.5 for _, score in ages)
+
+
 def test_a_declared_child_is_a_minor_without_any_cue() -> None:
     result = _analyze(
         {**ADULTS_FLIRTING_EN, "child": "w", "messages": ADULTS_FLIRTING_EN["messages"][:3]}

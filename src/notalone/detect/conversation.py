@@ -32,6 +32,7 @@ LANGUAGE_SAMPLE = 3
 SECOND_EVIDENCE = 0.5  # how much the second-best evidence of a tactic adds
 WARNING_FACTOR = FRAME_FACTORS["warning"]
 LEARNED_STEP = 0.05  # re-assess when a speaker's learned probability moves this much
+ANSWERED_AGE_SCORE = 0.7  # an age question the next message answers with a minor's age
 _LEVEL_RANK = {"none": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
@@ -171,6 +172,7 @@ class ConversationState:
         are put together only when someone reads :attr:`assessment`)."""
         index = self.count
         self.count += 1
+        asked_before = self._last_sender
         analysis = self._analyzer.analyze(message.text, message.sender)
         if self.lang is None and (index < LANGUAGE_SAMPLE or analysis.hits):
             # The language of the verdict: the first messages and every message with evidence.
@@ -204,6 +206,9 @@ class ConversationState:
             changed = True
             if speaker.best:
                 speaker.risk = self._score(message.sender, speaker)
+        if analysis.minor and asked_before is not None and asked_before != message.sender:
+            # "asl?" answered "13 f": the question was an age probe, and it found a minor
+            changed |= self._answered_age(asked_before, index - 1)
         if new_gap or (analysis.minor and not self.minor):
             self.minor = True
             self._rescore_all()
@@ -249,6 +254,26 @@ class ConversationState:
             self._assessment = None
             if self.first_alert_at is None and _LEVEL_RANK[self._top().level] >= 3:
                 self.first_alert_at = index
+
+    def _answered_age(self, asker: str, message: int) -> bool:
+        """The asker's age question in ``message`` got a minor's answer: whatever its wording
+        ("asl", "age?"), it counts as a confident age probe from now on."""
+        state = self.speakers.get(asker)
+        kept = state.evidence.get("age_probing") if state is not None else None
+        if state is None or not kept:
+            return False
+        changed = False
+        for n, ev in enumerate(kept):
+            if ev.message == message and ev.score < ANSWERED_AGE_SCORE:
+                kept[n] = replace(
+                    ev, score=ANSWERED_AGE_SCORE, modifiers=(*ev.modifiers, "answered_minor")
+                )
+                changed = True
+        if changed:
+            kept.sort(key=lambda e: -e.score)
+            state.best["age_probing"] = _combined(kept)
+            state.risk = self._score(asker, state)
+        return changed
 
     def _under_duress(self, analysis: MessageAnalysis) -> bool:
         groups = self.knowledge.duress

@@ -15,6 +15,7 @@ _MODIFIER_KEYS = (
     "benign_context",
     "young_person",
     "under_duress",
+    "answered_minor",
     "quoted",
     "trusted_source",
     "official_source",
