@@ -331,6 +331,34 @@ def test_an_age_question_stays_weak_without_a_minors_answer(conv: list[tuple[str
     assert ages and all(score < 0.5 for _, score in ages)
 
 
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [("how old r u", "15"), ("em bao nhiêu tuổi", "14t ạ"), ("t'as quel âge", "13 ans")],
+)
+def test_a_bare_age_answering_an_age_question_shows_a_minor(question: str, answer: str) -> None:
+    state = DET.new_conversation()
+    state.add(Message("a", question))
+    state.add(Message("b", answer))
+    assert state.minor
+    ages = [e.score for e in state.assessment.evidence if e.tactic == "age_probing"]
+    assert ages == [0.7]
+
+
+@pytest.mark.parametrize(
+    "conv",
+    [
+        [("a", "how many tickets do u need"), ("b", "15")],  # a number, not an age
+        [("a", "how old r u"), ("a", "15")],  # the asker's own words
+        [("a", "ok"), ("b", "lol"), ("b", "15")],  # not right after the question
+    ],
+)
+def test_a_bare_number_elsewhere_is_no_minor(conv: list[tuple[str, str]]) -> None:
+    state = DET.new_conversation()
+    for sender, text in conv:
+        state.add(Message(sender, text))
+    assert not state.minor
+
+
 def test_a_declared_child_is_a_minor_without_any_cue() -> None:
     result = _analyze(
         {**ADULTS_FLIRTING_EN, "child": "w", "messages": ADULTS_FLIRTING_EN["messages"][:3]}

@@ -68,6 +68,7 @@ _NOT_HIT_MODIFIERS = frozenset(
         "peer",
         "clause_break",
         "parent_address",
+        "age_answer",
     }
 )
 NEGATION_WINDOW = 3  # words between a negator and the hit it negates
@@ -103,6 +104,7 @@ class MessageAnalysis:
     peer: bool = False  # the speaker says they are a minor themselves ("same im 14")
     model_text: str | None = None  # what the learned stage reads when not ``folded``
     calls_parent: bool = False  # the speaker addresses the other one as their parent
+    age_answer: bool = False  # the message is only an age ("15"): see ConversationState
 
 
 def _page_link(ind: Indicator) -> bool:
@@ -187,6 +189,7 @@ class MessageAnalyzer:
             peer,
             masked,
             calls_parent,
+            "frame:age_answer" in kinds,
         )
 
     def _analyze_long(self, text: str) -> MessageAnalysis:

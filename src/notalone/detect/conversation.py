@@ -206,10 +206,13 @@ class ConversationState:
             changed = True
             if speaker.best:
                 speaker.risk = self._score(message.sender, speaker)
-        if analysis.minor and asked_before is not None and asked_before != message.sender:
-            # "asl?" answered "13 f": the question was an age probe, and it found a minor
-            changed |= self._answered_age(asked_before, index - 1)
-        if new_gap or (analysis.minor and not self.minor):
+        answered = False
+        if (analysis.minor or analysis.age_answer) and asked_before not in (None, message.sender):
+            # "asl?" answered "13 f", "how old r u" answered "15": the question was an age
+            # probe, and it found a minor
+            answered, bumped = self._answered_age(asked_before, index - 1)
+            changed |= bumped
+        if new_gap or (analysis.minor and not self.minor) or (answered and not self.minor):
             self.minor = True
             self._rescore_all()
             changed = True
@@ -255,16 +258,20 @@ class ConversationState:
             if self.first_alert_at is None and _LEVEL_RANK[self._top().level] >= 3:
                 self.first_alert_at = index
 
-    def _answered_age(self, asker: str, message: int) -> bool:
+    def _answered_age(self, asker: str, message: int) -> tuple[bool, bool]:
         """The asker's age question in ``message`` got a minor's answer: whatever its wording
-        ("asl", "age?"), it counts as a confident age probe from now on."""
+        ("asl", "age?"), it counts as a confident age probe from now on. Returns whether the
+        asker asked for the age there, and whether that changed their evidence."""
         state = self.speakers.get(asker)
         kept = state.evidence.get("age_probing") if state is not None else None
         if state is None or not kept:
-            return False
-        changed = False
+            return False, False
+        asked = changed = False
         for n, ev in enumerate(kept):
-            if ev.message == message and ev.score < ANSWERED_AGE_SCORE:
+            if ev.message != message:
+                continue
+            asked = True
+            if ev.score < ANSWERED_AGE_SCORE:
                 kept[n] = replace(
                     ev, score=ANSWERED_AGE_SCORE, modifiers=(*ev.modifiers, "answered_minor")
                 )
@@ -273,7 +280,7 @@ class ConversationState:
             kept.sort(key=lambda e: -e.score)
             state.best["age_probing"] = _combined(kept)
             state.risk = self._score(asker, state)
-        return changed
+        return asked, changed
 
     def _under_duress(self, analysis: MessageAnalysis) -> bool:
         groups = self.knowledge.duress

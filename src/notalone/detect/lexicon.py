@@ -49,6 +49,9 @@ FRAME_KINDS = (
     "clause_break",
     # the speaker addresses the other one as their parent ("ok mom", "mẹ ơi", "merci papa")
     "parent_address",
+    # a message that is only an age ("15", "14 tuổi"): a minor's answer only right after the
+    # other speaker asked for the age (conversation), a number like any other elsewhere
+    "age_answer",
 )
 # Frames looked for in every message; the others only shape hits, so they run only where a
 # tactic was found. Warnings: "is this a scam?" requalifies the message before it. Minor
@@ -63,6 +66,7 @@ MESSAGE_FRAMES = frozenset(
         "frame:age_gap",
         "frame:peer",
         "frame:parent_address",
+        "frame:age_answer",
     }
 )
 TACTIC_TEXT_FIELDS = ("name", "description", "why", "advice")
