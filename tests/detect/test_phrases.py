@@ -88,3 +88,14 @@ def test_a_number_may_carry_a_short_unit(text: str, match: bool) -> None:
     compiled = COMPILER.compile("chuyển # ngay")
     folded = normalize(text).text
     assert (re.search(compiled.regex, folded) is not None) == match
+
+
+@pytest.mark.parametrize(
+    ("regex", "needs_digit"),
+    [(r"^\W*(1[0-7]|[89])\s*(ans?)?\W*$", True), (r"\d+ ?k", True), (r"[0-7]x", True),
+     (r"(1[0-7]|twelve)", False), (r"a[^0-9]b", False), (r"[\d.]", False)],
+)  # fmt: skip
+def test_a_regex_of_literal_digits_runs_only_where_a_digit_is(regex: str, needs_digit: bool) -> None:
+    from notalone.detect.phrases import DIGIT, regex_requirements
+
+    assert (DIGIT in regex_requirements(regex)) == needs_digit

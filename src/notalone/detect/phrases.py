@@ -528,6 +528,17 @@ def regex_requirements(source: str) -> frozenset[str]:
     return frozenset(_mandatory(list(parsed.data), parser))
 
 
+def _digit_class_item(op: Any, av: Any, p: Any) -> bool:
+    """An item of a character class that only ever matches an ASCII digit."""
+    if op is p.CATEGORY:
+        return av is p.CATEGORY_DIGIT
+    if op is p.LITERAL:
+        return "0" <= chr(av) <= "9"
+    if op is p.RANGE:
+        return ord("0") <= av[0] <= av[1] <= ord("9")
+    return False
+
+
 def _mandatory(items: list[Any], p: Any) -> set[str]:
     out: set[str] = set()
     for i, (op, av) in enumerate(items):
@@ -535,11 +546,13 @@ def _mandatory(items: list[Any], p: Any) -> set[str]:
             ch = chr(av)
             if ch == "." and i + 1 < len(items) and _starts_unspaced(items[i + 1], p):
                 out.add(INNER_DOT)  # "bit.ly", "1.2": not the full stop ending a sentence
+            elif "0" <= ch <= "9":
+                out.add(DIGIT)  # "1[0-7]": a literal digit is a digit
             elif not ch.isalnum() and not ch.isspace():
                 out.add(ch)
         elif op is p.IN:
-            if all(o is p.CATEGORY and a is p.CATEGORY_DIGIT for o, a in av):
-                out.add(DIGIT)
+            if av and all(_digit_class_item(o, a, p) for o, a in av):
+                out.add(DIGIT)  # "\d", "[0-7]", "[89]"
             elif av and all(o is p.LITERAL and not chr(a).isalnum() for o, a in av):
                 # one of a few punctuation marks ("[-.]"): needs any of them
                 out.add(ANY_OF + "".join(sorted(chr(a) for _, a in av)))
