@@ -95,7 +95,7 @@ def test_a_number_may_carry_a_short_unit(text: str, match: bool) -> None:
     [(r"^\W*(1[0-7]|[89])\s*(ans?)?\W*$", True), (r"\d+ ?k", True), (r"[0-7]x", True),
      (r"(1[0-7]|twelve)", False), (r"a[^0-9]b", False), (r"[\d.]", False)],
 )  # fmt: skip
-def test_a_regex_of_literal_digits_runs_only_where_a_digit_is(regex: str, needs_digit: bool) -> None:
+def test_a_regex_of_literal_digits_needs_a_digit(regex: str, needs_digit: bool) -> None:
     from notalone.detect.phrases import DIGIT, regex_requirements
 
     assert (DIGIT in regex_requirements(regex)) == needs_digit

@@ -531,11 +531,11 @@ def regex_requirements(source: str) -> frozenset[str]:
 def _digit_class_item(op: Any, av: Any, p: Any) -> bool:
     """An item of a character class that only ever matches an ASCII digit."""
     if op is p.CATEGORY:
-        return av is p.CATEGORY_DIGIT
+        return bool(av is p.CATEGORY_DIGIT)
     if op is p.LITERAL:
         return "0" <= chr(av) <= "9"
     if op is p.RANGE:
-        return ord("0") <= av[0] <= av[1] <= ord("9")
+        return bool(ord("0") <= av[0] <= av[1] <= ord("9"))
     return False
 
 
