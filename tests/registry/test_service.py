@@ -40,6 +40,19 @@ def test_phone_spellings_are_one_key(value: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("value", "key"),
+    [
+        ("vcb-ekyc[.]top/login", ("url", "https://vcb-ekyc.top/login")),
+        ("momo - xacthuc . vip", ("domain", "momo-xacthuc.vip")),
+        ("paypal-secure (dot) com", ("domain", "paypal-secure.com")),
+    ],
+)
+def test_a_link_pasted_with_its_dots_hidden_is_the_link(value: str, key: tuple[str, str]) -> None:
+    assert reg.key_of(value) == key
+    assert reg.key_of(value, key[0]) == key
+
+
+@pytest.mark.parametrize(
     ("value", "kind", "reason"),
     [
         ("12", "phone", "digits"),

@@ -26,6 +26,7 @@ from notalone.detect.indicators import (
     IndicatorError,
     assess_domain,
     detect_kind,
+    extract_indicators,
     normalize,
 )
 from notalone.detect.indicators.phones import emergency_numbers
@@ -84,6 +85,22 @@ class NotFound(RegistryError):
 # --- keys ----------------------------------------------------------------------------------
 
 
+def _refanged(text: str) -> tuple[str, str] | None:
+    """A link pasted as it was written to dodge link detection ("vcb-ekyc[.]top/login",
+    "momo - xacthuc . vip"): the key of the link it stands for."""
+    if not any(c in text for c in "[( ") or len(text) > 500:
+        return None
+    whole = [
+        i
+        for i in extract_indicators(text)
+        if i.kind in ("url", "domain")
+        and i.attrs.get("defanged")
+        and (i.start, i.end) == (0, len(text))
+    ]
+    whole.sort(key=lambda i: i.kind != "url")  # the whole link, path included, first
+    return (whole[0].kind, whole[0].normalized) if whole else None
+
+
 def key_of(value: str, kind: str | None = None) -> tuple[str, str]:
     """``(kind, normalized)`` of a value; the kind is detected when not given.
 
@@ -96,6 +113,9 @@ def key_of(value: str, kind: str | None = None) -> tuple[str, str]:
         raise IndicatorError("empty value")
     if len(text) > 4 * MAX_NORMALIZED:
         raise IndicatorError(f"value longer than {4 * MAX_NORMALIZED} characters")
+    refanged = _refanged(text) if kind in (None, "url", "domain") else None
+    if refanged is not None and kind in (None, refanged[0]):
+        return refanged
     if kind is None:
         kind = detect_kind(text)
         if kind == "money":
