@@ -52,6 +52,11 @@ def test_a_link_pasted_with_its_dots_hidden_is_the_link(value: str, key: tuple[s
     assert reg.key_of(value, key[0]) == key
 
 
+def test_a_link_pasted_with_its_dots_hidden_is_held_to_the_key_length() -> None:
+    with pytest.raises(IndicatorError, match="longer than"):
+        reg.key_of("vcb-ekyc[.]top/" + "ệ" * 470)
+
+
 @pytest.mark.parametrize(
     ("value", "kind", "reason"),
     [

@@ -171,25 +171,20 @@ class MessageAnalyzer:
             hits = _apply_registry(self.lookup, indicators, hits)
         if hits and _QUOTED.search(text):
             hits = _apply_quotes(text, hits)
-        warns = doubt or "frame:warning" in kinds
-        minor = "frame:minor" in kinds
-        adult = "frame:adult" in kinds
-        age_gap = "frame:age_gap" in kinds
         peer = "frame:peer" in kinds
-        calls_parent = "frame:parent_address" in kinds
         return MessageAnalysis(
             tuple(hits),
             indicators,
             norm.text,
-            warns,
-            minor or peer,
-            official,
-            adult,
-            age_gap,
-            peer,
-            masked,
-            calls_parent,
-            "frame:age_answer" in kinds,
+            warns=doubt or "frame:warning" in kinds,
+            minor="frame:minor" in kinds or peer,
+            official=official,
+            adult="frame:adult" in kinds,
+            age_gap="frame:age_gap" in kinds,
+            peer=peer,
+            model_text=masked,
+            calls_parent="frame:parent_address" in kinds,
+            age_answer="frame:age_answer" in kinds,
         )
 
     def _analyze_long(self, text: str) -> MessageAnalysis:

@@ -18,8 +18,7 @@ from notalone.detect.analyzer import (
 )
 from notalone.detect.explain import Explainer
 from notalone.detect.learned import LearnedStage, SpeakerAggregate, combine, combined_risk
-from notalone.detect.lexicon import Knowledge
-from notalone.detect.normalize import normalize
+from notalone.detect.lexicon import Knowledge, display_name_key
 from notalone.detect.phrases import TOKEN_RE
 from notalone.detect.scoring import SpeakerRisk, level_of, score_speaker
 from notalone.detect.types import Assessment, Evidence, IndicatorEvidence, Message
@@ -99,7 +98,7 @@ def _parent_name(name: str, parent_names: frozenset[str]) -> bool:
     """A sender saved as "Mẹ", "Mom ❤️" or "Dad cell" (not "Bố Hùng")."""
     if not parent_names or len(name) > 40:
         return False
-    return " ".join(TOKEN_RE.findall(normalize(name).text)) in parent_names
+    return display_name_key(name) in parent_names
 
 
 def _again(state: SpeakerState) -> dict[str, float]:

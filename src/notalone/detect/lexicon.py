@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from notalone.detect.phrases import (
+    TOKEN_RE,
     PhraseCompiler,
     PhraseError,
     WordCosts,
@@ -249,13 +250,18 @@ def load_knowledge(root: str | None = None) -> Knowledge:
     )
 
 
+def display_name_key(name: str) -> str:
+    """A display name as speakers.yaml lists it: folded words, emoji and punctuation aside
+    ("Mom ❤️" -> "mom", "Mẹ yêu" -> "me yeu")."""
+    return " ".join(TOKEN_RE.findall(fold(name)))
+
+
 def _load_parent_names(path: Path) -> frozenset[str]:
     if not path.exists():
         return frozenset()
     names = _require(_read(path), "parent_names", dict, path)
-    return frozenset(
-        " ".join(fold(str(n)).split()) for ns in names.values() for n in ns if str(n).strip()
-    )
+    keys = (display_name_key(str(n)) for ns in names.values() for n in ns)
+    return frozenset(k for k in keys if k)
 
 
 def _load_tactics(path: Path) -> dict[str, TacticSpec]:

@@ -115,14 +115,17 @@ def key_of(value: str, kind: str | None = None) -> tuple[str, str]:
         raise IndicatorError(f"value longer than {4 * MAX_NORMALIZED} characters")
     refanged = _refanged(text) if kind in (None, "url", "domain") else None
     if refanged is not None and kind in (None, refanged[0]):
-        return refanged
-    if kind is None:
-        kind = detect_kind(text)
-        if kind == "money":
-            raise IndicatorError("an amount of money is not an indicator the registry keeps")
-    elif kind not in LOOKUP_KINDS:
-        raise IndicatorError(f"unknown indicator kind {kind!r} (one of {', '.join(LOOKUP_KINDS)})")
-    normalized = normalize(kind, text)
+        kind, normalized = refanged
+    else:
+        if kind is None:
+            kind = detect_kind(text)
+            if kind == "money":
+                raise IndicatorError("an amount of money is not an indicator the registry keeps")
+        elif kind not in LOOKUP_KINDS:
+            raise IndicatorError(
+                f"unknown indicator kind {kind!r} (one of {', '.join(LOOKUP_KINDS)})"
+            )
+        normalized = normalize(kind, text)
     if len(normalized.encode("utf-8")) > MAX_NORMALIZED:
         raise IndicatorError(f"normalised value longer than {MAX_NORMALIZED} bytes")
     return kind, normalized
