@@ -395,6 +395,18 @@ def test_a_link_to_a_platform_where_anyone_publishes_does_not_make_a_message_off
     assert not any(h.recognizer.startswith("indicator.") for h in analysis.hits)
 
 
+@pytest.mark.parametrize(
+    ("number", "official"),
+    [("0912 345 678", False), ("+44 7911 123456", False), ("1900 545 413", True)],
+)
+def test_a_bank_sender_giving_a_personal_number_to_call_is_not_official(
+    number: str, official: bool
+) -> None:
+    # a spoofed "Vietcombank" SMS sends the victim to the scammer's own phone
+    text = f"TK cua quy khach bi tam khoa. Vui long goi ngay {number} de xac minh"
+    assert DET.analyzer.analyze(text, "Vietcombank").official is official
+
+
 def test_an_official_brandname_sender_without_links_counts_as_official() -> None:
     analysis = DET.analyzer.analyze("Ma OTP cua ban la 123456, KHONG cung cap cho bat ky ai", "VCB")
     assert analysis.official

@@ -19,6 +19,7 @@ from notalone.detect.indicators import (
     IndicatorLookup,
     brand_for_sender,
     brand_in_opening,
+    brand_kind,
     extract_indicators,
 )
 from notalone.detect.lexicon import Knowledge
@@ -389,12 +390,29 @@ def _official_source(indicators: tuple[Indicator, ...], sender: str | None) -> b
     links = [i for i in indicators if i.kind in _LINK_KINDS]
     if not all(_brand_owned(i) for i in links):
         return False
-    return bool(links) or (sender is not None and _official_sender(sender))
+    if links:
+        return True
+    if sender is None:
+        return False
+    kind = _official_sender(sender)
+    if kind is None:
+        return False
+    # A bank, wallet or state agency gives a hotline or short code, never a personal line: a
+    # "Vietcombank" SMS saying "call 0912 345 678" is the call-back scam of a spoofed sender.
+    return kind not in _NO_PERSONAL_LINES or not any(
+        i.kind == "phone" and i.attrs.get("line_type") in _PERSONAL_LINES for i in indicators
+    )
+
+
+_NO_PERSONAL_LINES = frozenset({"bank", "ewallet", "government", "police"})
+_PERSONAL_LINES = frozenset({"mobile", "fixed_line_or_mobile", "personal", "voip"})
 
 
 @functools.lru_cache(maxsize=4096)
-def _official_sender(sender: str) -> bool:
-    return brand_for_sender(sender) is not None
+def _official_sender(sender: str) -> str | None:
+    """The kind of brand whose official sender name this is (None: not an official sender)."""
+    brand = brand_for_sender(sender)
+    return brand_kind(brand) if brand is not None else None
 
 
 def _discount(hits: list[Hit], factor: float, why: str) -> list[Hit]:

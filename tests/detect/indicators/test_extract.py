@@ -53,10 +53,17 @@ def test_landline_international_and_short_codes() -> None:
     ]
 
 
+@pytest.mark.parametrize("text", ["goi ngay 0912345678 de xac minh", "gọi ngay 0912 345 678"])
+def test_a_whole_phone_number_after_at_once_is_a_phone(text: str) -> None:
+    # without accents "ngay" (at once) is spelled like "ngày" (the day of a date)
+    assert kinds(text) == [("phone", "+84912345678")]
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "hẹn ngày 12/05/2024 lúc 10:30",
+        "hen ngay 12 05 2024 luc 10 30",
         "2024-05-12 nhé",
         "mã đơn hàng 0912345678",
         "có 113 người tham gia",

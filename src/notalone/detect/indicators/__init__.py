@@ -21,7 +21,7 @@ from .emails import normalize_email as _normalize_email
 from .extract import extract_indicators
 from .handles import normalize_handle
 from .links import normalize_domain, normalize_url, registered_domain
-from .lookalike import assess_domain, brand_for_sender, brand_in_opening
+from .lookalike import assess_domain, brand_for_sender, brand_in_opening, brand_kind
 from .money import normalize_money
 from .phones import parse_phone
 from .registry import IndicatorLookup, InMemoryRegistry, lookup_all
@@ -47,6 +47,7 @@ __all__ = [
     "bank_code",
     "brand_for_sender",
     "brand_in_opening",
+    "brand_kind",
     "detect_kind",
     "extract_indicators",
     "load_indicator_data",

@@ -76,9 +76,14 @@ _OTHER_WORDS = (
     "mã đơn", "mã đơn hàng", "đơn hàng", "vận đơn", "mã vận đơn", "order", "mã giao dịch",
     "mgd", "otp", "mã otp", "mã xác nhận", "mã xác thực", "code", "cccd", "cmnd", "căn cước",
     "mst", "mã số thuế", "serial", "seri", "imei", "tracking", "mã", "ref", "invoice",
-    "hóa đơn", "hoá đơn", "id", "uid", "mã số", "mssv", "biển số", "lúc", "ngày", "commande",
+    "hóa đơn", "hoá đơn", "id", "uid", "mã số", "mssv", "biển số", "commande",
     "password", "mật khẩu", "mk", "pin",
 )  # fmt: skip
+# Words before a date or a time ("ngày 12 05", "lúc 14 30"): they keep a short number from being
+# read as a phone, never a whole phone number ("gọi ngay 0912345678": without accents "ngay",
+# "at once", is spelled like "ngày").
+_WHEN_WORDS = ("lúc", "ngày")
+_WHEN_MAX_DIGITS = 8
 
 
 @functools.lru_cache(maxsize=65536)
@@ -119,6 +124,7 @@ def _keywords() -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
         (_ACCOUNT_WORDS, "account"),
         (_PHONE_WORDS, "phone"),
         (_OTHER_WORDS, "other"),
+        (_WHEN_WORDS, "when"),
     ):
         for w in words:
             put(w, cat)
@@ -410,6 +416,9 @@ class _Extractor:
         d_acc = nearest.get("account", 10**9)
         d_phone = nearest.get("phone", 10**9)
         d_other = nearest.get("other", 10**9)
+        d_when = nearest.get("when", 10**9)
+        if d_when < d_other and sum(c.isdigit() for c in token) <= _WHEN_MAX_DIGITS:
+            d_other = d_when
         if d_acc < 10**9 and d_acc <= d_phone and d_acc <= d_other and "+" not in token:
             digits = account_digits(token)
             amount_like = re.fullmatch(r"[1-9]\d*000", digits or "") or re.fullmatch(

@@ -98,6 +98,12 @@ def brand_for_sender(name: str) -> str | None:
     return _senders().get(_fold(name))
 
 
+def brand_kind(brand_id: str) -> str | None:
+    """bank | ewallet | government | police | telecom | app, or None for an unknown id."""
+    brand = brands().get(brand_id)
+    return brand.kind if brand is not None else None
+
+
 @functools.cache
 def _names() -> dict[str, str]:
     """Folded names a message may open with to speak as a brand: its sender names and its
