@@ -135,6 +135,21 @@ def test_odd_messages_never_crash(text: str) -> None:
     assert 0.0 <= result["risk"] <= 1.0
 
 
+def test_a_message_too_long_for_one_window_keeps_what_its_sender_and_words_say() -> None:
+    # over MAX_MESSAGE_CHARS the analyzer reads overlapping windows: the flags must merge
+    from notalone.detect.analyzer import MAX_MESSAGE_CHARS
+
+    otp = "Ma OTP cua ban la 123456, KHONG cung cap cho bat ky ai. "
+    long_otp = otp * (MAX_MESSAGE_CHARS // len(otp) + 2)
+    assert DET.analyzer.analyze(otp, "VCB").official
+    assert DET.analyzer.analyze(long_otp, "VCB").official
+    assert not DET.analyzer.analyze(long_otp + " vcb-xacminh.top/otp", "VCB").official
+    mom = "ok mom, see you at 6. "
+    long_mom = "la " * (MAX_MESSAGE_CHARS // 3) + mom
+    assert DET.analyzer.analyze(mom).calls_parent
+    assert DET.analyzer.analyze(long_mom).calls_parent
+
+
 def test_when_the_registry_confirms_a_scam_number_then_the_message_is_an_alert() -> None:
     from notalone.detect.indicators import InMemoryRegistry, RegistryVerdict
 

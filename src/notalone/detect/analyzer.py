@@ -141,7 +141,7 @@ class MessageAnalyzer:
         if not text:
             return MessageAnalysis((), ())
         if len(text) > MAX_MESSAGE_CHARS:
-            return self._analyze_long(text)
+            return self._analyze_long(text, sender)
         norm = normalize(text, self.knowledge.vocabulary)
         results = self.knowledge.index.analyze(norm)
         indicators = tuple(extract_indicators(text))
@@ -188,14 +188,14 @@ class MessageAnalyzer:
             age_answer="frame:age_answer" in kinds,
         )
 
-    def _analyze_long(self, text: str) -> MessageAnalysis:
+    def _analyze_long(self, text: str, sender: str | None) -> MessageAnalysis:
         # A huge paste is scanned in overlapping windows so every span stays exact.
         hits: list[Hit] = []
         indicators: list[Indicator] = []
         parts: list[MessageAnalysis] = []
         step = MAX_MESSAGE_CHARS - 500
         for base in range(0, len(text), step):
-            part = self.analyze(text[base : base + MAX_MESSAGE_CHARS])
+            part = self.analyze(text[base : base + MAX_MESSAGE_CHARS], sender)
             parts.append(part)
             hits.extend(
                 Hit(
@@ -222,6 +222,9 @@ class MessageAnalyzer:
             adult=any(p.adult for p in parts),
             age_gap=any(p.age_gap for p in parts),
             peer=any(p.peer for p in parts),
+            # official only if every window is: the sender is, and no window links elsewhere
+            official=all(p.official for p in parts),
+            calls_parent=any(p.calls_parent for p in parts),
         )
 
     def language_votes(self, text: str, folded: str) -> dict[str, int]:
