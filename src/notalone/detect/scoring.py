@@ -75,16 +75,16 @@ def score_speaker(
                 risk = rule.risk * (0.85 + 0.15 * min(group_best))
                 if risk > rule_risk:
                     rule_risk, rule_category, rule_name = risk, cid, f"{cid}#{n}"
-    if rule_risk >= base:
-        # The whole arc (trust, pressure, isolation, demand) is worse than its first two steps:
-        # every further confident tactic pushes the risk up a little.
-        confident = sum(1 for s in best.values() if s >= CONFIDENT)
-        risk = min(1.0, rule_risk + 0.03 * max(0, confident - 2) + 0.05 * base * (1.0 - rule_risk))
-        return SpeakerRisk(risk, rule_category, rule_name)
     if rule_category is not None:
-        # many tactics may add up past the rule, but the rule still says what the arc is: a
-        # sextortion threat after flattery and a platform move is sextortion, not grooming
-        return SpeakerRisk(base, rule_category, rule_name)
+        # The whole arc (trust, pressure, isolation, demand) is worse than its first two steps:
+        # every further confident tactic pushes the risk up a little. Many tactics may also add
+        # up past the rule (then the sum stands), but the rule still says what the arc is: a
+        # sextortion threat after flattery and a platform move is sextortion, not grooming. The
+        # larger of the two is taken, so stronger evidence never lowers the risk (comparing
+        # the rule's bare risk with the sum dropped the arc's push when the sum was a hair above).
+        confident = sum(1 for s in best.values() if s >= CONFIDENT)
+        arc = min(1.0, rule_risk + 0.03 * max(0, confident - 2) + 0.05 * base * (1.0 - rule_risk))
+        return SpeakerRisk(max(arc, base), rule_category, rule_name)
     return SpeakerRisk(base, best_category(best, knowledge), None)
 
 
