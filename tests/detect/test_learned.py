@@ -14,11 +14,16 @@ from hypothesis import strategies as st
 
 from notalone.detect import Detector, Message
 from notalone.detect.learned import (
+    CORROBORATE_FROM,
+    CORROBORATION,
     FORMAT_VERSION,
+    LEARNED_BASELINE,
     LearnedStage,
     ModelFormatError,
     SpeakerAggregate,
     combine,
+    combined_risk,
+    corroborated,
     message_features,
     tokens,
 )
@@ -166,11 +171,38 @@ def test_combine() -> None:
     assert risk == 0.0 and parts == {"tactics": 0.0, "learned": 0.0}
     risk, parts = combine(0.7, 0.0)
     assert risk == pytest.approx(0.7) and parts["learned"] == 0.0
-    risk, parts = combine(0.6, 0.5)
-    assert risk == pytest.approx(0.8)
-    assert risk >= max(0.6, 0.5)
+    risk, parts = combine(0.2, 0.5)  # too little tactic evidence to corroborate: noisy-or
+    assert risk == pytest.approx(0.6)
     assert parts["tactics"] + parts["learned"] == pytest.approx(risk)
-    assert parts["tactics"] > parts["learned"]
+    assert parts["learned"] > parts["tactics"]
+    risk, parts = combine(0.6, 0.005)  # the model reads it as ordinary text: noisy-or
+    assert risk == pytest.approx(1 - 0.4 * 0.995)
+    risk, parts = combine(0.6, 0.5)  # corroborated: the odds of 0.6 times (0.5 / 0.01) ** 0.8
+    odds = 1.5 * (0.5 / LEARNED_BASELINE) ** CORROBORATION
+    assert risk == pytest.approx(odds / (1 + odds))
+    assert risk > 0.8
+    assert parts == {"tactics": pytest.approx(0.6), "learned": pytest.approx(risk - 0.6)}
+
+
+@given(st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_combined_risk_is_monotone(t1: float, t2: float, q1: float, q2: float) -> None:
+    """More tactic evidence or a more harmful model reading never lowers the risk, and the
+    risk is never below either part."""
+    lo_t, hi_t = sorted((t1, t2))
+    lo_q, hi_q = sorted((q1, q2))
+    assert combined_risk(hi_t, hi_q) >= combined_risk(lo_t, lo_q) - 1e-12
+    assert combined_risk(hi_t, lo_q) >= combined_risk(lo_t, lo_q) - 1e-12
+    assert combined_risk(lo_t, hi_q) >= combined_risk(lo_t, lo_q) - 1e-12
+    assert combined_risk(t1, q1) >= max(t1, q1) - 1e-12
+    assert 0.0 <= combined_risk(t1, q1) <= 1.0
+
+
+def test_corroboration_needs_partial_tactics() -> None:
+    assert corroborated(CORROBORATE_FROM - 0.01, 0.9) == 0.0
+    assert corroborated(0.5, LEARNED_BASELINE) == 0.0
+    # a speaker with half the arc and a clearly harmful-looking reading reaches an alert
+    assert corroborated(0.35, 0.05) >= 0.62  # noisy-or alone: 1 - 0.65 * 0.95 = 0.38
+    assert combined_risk(0.35, 0.05) == pytest.approx(corroborated(0.35, 0.05))
 
 
 def test_short_message_is_fast(stage: LearnedStage) -> None:

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notalone.detect.lexicon import load_knowledge
-from notalone.detect.scoring import score_speaker
+from notalone.detect.scoring import best_category, score_speaker
 
 KNOWLEDGE = load_knowledge()
 TACTICS = sorted(KNOWLEDGE.tactics)
@@ -42,3 +42,18 @@ def test_the_arc_push_stays_when_the_sum_of_tactics_edges_past_the_rule() -> Non
     }
     stronger = {**weaker, "crime_accusation": 0.86}
     assert score_speaker(stronger, KNOWLEDGE).risk >= score_speaker(weaker, KNOWLEDGE).risk
+
+
+def test_a_category_is_named_only_by_its_own_tactics() -> None:
+    """Secrecy and "turn ur phone off" weigh towards online kidnapping too, but with no fake
+    officer, accusation, warrant, ransom, hotel or video call the groomer's tactics name
+    grooming (the tie used to go to the alphabetically larger name)."""
+    assert best_category({"secrecy_demand": 0.8}, KNOWLEDGE) == "grooming"
+    assert best_category({"secrecy_demand": 0.8, "isolation_order": 0.7}, KNOWLEDGE) != (
+        "online_kidnapping"
+    )
+    assert (
+        best_category({"secrecy_demand": 0.8, "authority_impersonation": 0.5}, KNOWLEDGE)
+        == "online_kidnapping"
+    )
+    assert best_category({}, KNOWLEDGE) is None

@@ -251,7 +251,7 @@ class ConversationState:
             speaker.last_hit = index
         if self._learned is not None and message.sender != self.child and analysis.folded:
             text = analysis.model_text if analysis.model_text is not None else analysis.folded
-            changed |= self._learn(speaker, text, _frame_factor(analysis))
+            changed |= self._learn(message.sender, speaker, text, _frame_factor(analysis))
         if changed or index == 0:
             self._assessment = None
             if self.first_alert_at is None and _LEVEL_RANK[self._top().level] >= 3:
@@ -289,7 +289,7 @@ class ConversationState:
         strong = {h.tactic for h in analysis.hits if h.score >= floor}
         return all(not group.isdisjoint(strong) for group in groups)
 
-    def _learn(self, speaker: SpeakerState, folded: str, factor: float = 1.0) -> bool:
+    def _learn(self, name: str, speaker: SpeakerState, folded: str, factor: float = 1.0) -> bool:
         """Feed one message to the learned stage; True when the speaker's probability moved."""
         stage = self._learned
         assert stage is not None
@@ -313,9 +313,10 @@ class ConversationState:
             # small moves re-assess only when they change the level (assessing is not free)
             levels = self.knowledge.level_thresholds
             t = speaker.risk.risk
+            corroborate = self._corroborates(name, speaker)
             now, before = (
-                combined_risk(t, _learned_share(t, q)),
-                combined_risk(t, _learned_share(t, last)),
+                combined_risk(t, _learned_share(t, q), corroborate),
+                combined_risk(t, _learned_share(t, last), corroborate),
             )
             if level_of(now, levels) == level_of(before, levels):
                 return False
@@ -339,6 +340,19 @@ class ConversationState:
         ):
             return LEARNED_ALONE_CAP
         return share
+
+    def _corroborates(self, name: str, state: SpeakerState) -> bool:
+        """Whether the model's reading may multiply this speaker's partial tactic evidence
+        (:func:`notalone.detect.learned.corroborated`)."""
+        if state.learned_words < MIN_STYLE_WORDS:
+            return False  # "whats your password?" alone is too little style to read
+        # The model read predators' chats and cannot tell them from adults' sexual chat: when
+        # the listener said they are an adult and no minor shows, it corroborates no grooming.
+        return not (
+            state.risk.category == "grooming"
+            and not self.minor
+            and any(a != name for a in self.adults)
+        )
 
     def _learned_category(self, state: SpeakerState) -> str | None:
         """The category the speaker's most harmful-looking message points at, computed once
@@ -452,7 +466,11 @@ class ConversationState:
                 continue  # the young person's own words raise no alarm against themselves
             if self._learned is not None:
                 # final risk: tactic evidence and the calibrated learned probability
-                combined = combined_risk(risk.risk, self._learned_part(risk.risk, state))
+                combined = combined_risk(
+                    risk.risk,
+                    self._learned_part(risk.risk, state),
+                    self._corroborates(name, state),
+                )
             else:
                 combined = risk.risk
             if combined > top_risk:
@@ -466,7 +484,9 @@ class ConversationState:
             return {"tactics": top.tactics.risk if top.state is not None else 0.0}
         if top.state is None:
             return {"tactics": 0.0, "learned": 0.0}
-        return combine(top.tactics.risk, self._learned_part(top.tactics.risk, top.state))[1]
+        part = self._learned_part(top.tactics.risk, top.state)
+        corroborate = top.name is not None and self._corroborates(top.name, top.state)
+        return combine(top.tactics.risk, part, corroborate=corroborate)[1]
 
     def _assess(self) -> Assessment:
         top = self._top()

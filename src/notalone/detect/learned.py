@@ -393,26 +393,55 @@ class SpeakerAggregate:
         return self.probability
 
 
-def combined_risk(tactic_risk: float, learned_prob: float) -> float:
+# Partial tactic evidence that the model corroborates. Fresh text (written by people whose
+# phrasing no pattern was tuned on) mostly fails by half: a speaker shows one or two tactics
+# (a secret kept, a ride offered; risk about 0.3-0.5) but not the combination a category rule
+# needs, while the model, which read the Perverted-Justice predators and the scam corpora,
+# finds the speaker's words far more harmful-looking than ordinary text. Then the model's
+# reading multiplies the odds of the tactic evidence: odds(risk) = odds(t) * (q / q0) ** k.
+# q0 is the calibrated speaker probability that 98.6% of the 49,295 ordinary NUS/VSMEC/VSFC
+# speakers stay below; without tactic evidence of at least CORROBORATE_FROM (or with the model
+# at or below q0) nothing changes, so the model alone still alerts only when it is sure.
+CORROBORATE_FROM = 0.3
+LEARNED_BASELINE = 0.01
+CORROBORATION = 0.8
+
+
+def corroborated(tactic_risk: float, learned_prob: float) -> float:
+    """The tactic risk, its odds multiplied by the model's reading (0 where that does not apply)."""
+    if tactic_risk < CORROBORATE_FROM or learned_prob <= LEARNED_BASELINE or tactic_risk >= 1.0:
+        return 0.0
+    log_odds = math.log(tactic_risk / (1.0 - tactic_risk))
+    log_odds += CORROBORATION * math.log(min(learned_prob, 1.0) / LEARNED_BASELINE)
+    return 1.0 / (1.0 + math.exp(-log_odds))
+
+
+def combined_risk(tactic_risk: float, learned_prob: float, corroborate: bool = True) -> float:
     """The risk of :func:`combine` alone (the hot path asks it for every message)."""
     t = min(max(tactic_risk, 0.0), 1.0)
     q = min(max(learned_prob, 0.0), 1.0)
-    return 1.0 - (1.0 - t) * (1.0 - q)
+    risk = 1.0 - (1.0 - t) * (1.0 - q)
+    return max(risk, corroborated(t, q)) if corroborate else risk
 
 
 def combine(
-    tactic_risk: float, learned_prob: float, weight: float = 1.0
+    tactic_risk: float, learned_prob: float, weight: float = 1.0, corroborate: bool = True
 ) -> tuple[float, dict[str, float]]:
     """Combine tactic evidence and the calibrated learned probability into one risk.
 
     ``risk = 1 - (1 - tactic_risk) * (1 - weight * learned_prob)`` (a noisy-or): it is never
     below either part, so pattern alerts keep their meaning and a confident model can alert on
-    its own. ``contributions`` splits the risk between the parts in proportion to what each
-    brought (``{"tactics": ..., "learned": ...}``; they sum to ``risk``).
+    its own. Where partial tactic evidence is corroborated by the model (:func:`corroborated`)
+    and that is higher, it stands. ``contributions`` splits the risk between the parts
+    (``{"tactics": ..., "learned": ...}``; they sum to ``risk``): in proportion to what each
+    brought, or, when corroborated, the tactic risk and the model's rise above it.
     """
     t = min(max(tactic_risk, 0.0), 1.0)
     q = min(max(learned_prob * weight, 0.0), 1.0)
-    risk = combined_risk(t, q)
+    risk = combined_risk(t, q, corroborate)
+    if risk > 1.0 - (1.0 - t) * (1.0 - q):
+        # corroborated: the tactics brought their own risk, the model the rise above it
+        return risk, {"tactics": t, "learned": risk - t}
     total = t + q
     if total <= 0.0:
         return risk, {"tactics": 0.0, "learned": 0.0}

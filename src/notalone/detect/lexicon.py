@@ -116,6 +116,11 @@ class CategorySpec:
     # Its rules do not fire at a speaker the other one calls mom or dad, or whose name is
     # "Mẹ" / "Dad": a mother's "are u alone? send me a pic of where u are" is not grooming.
     not_from_parent: bool = False
+    # When no rule fired, the category is named from the weights only if the speaker showed one
+    # of these (empty: any weighted tactic may name it). A groomer's "dont tell ur dad" and
+    # "turn ur phone off" weigh towards online kidnapping too, but without a fake officer, an
+    # accusation, a fake warrant, a ransom, a hotel or a video call it is not one.
+    named_by: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,7 +315,8 @@ def _load_categories(
                     int(rule.get("repeat", 1)),
                 )
             )
-        for t in [*weights, *(t for r in rules for g in r.groups for t in g)]:
+        named_by = frozenset(str(t) for t in spec.get("named_by", []))
+        for t in [*weights, *named_by, *(t for r in rules for g in r.groups for t in g)]:
             if t not in tactics:
                 raise KnowledgeError(f"{path}: category {cid!r} names unknown tactic {t!r}")
         out[str(cid)] = CategorySpec(
@@ -319,6 +325,7 @@ def _load_categories(
             tuple(rules),
             bool(spec.get("not_between_peers", False)),
             bool(spec.get("not_from_parent", False)),
+            named_by,
         )
     levels = {str(k): float(v) for k, v in _require(doc, "levels", dict, path).items()}
     return out, float(doc.get("min_score", 0.45)), levels, duress

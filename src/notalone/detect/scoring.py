@@ -92,7 +92,10 @@ def best_category(best: Mapping[str, float], knowledge: Knowledge) -> str | None
     scored = [
         (sum(w * best.get(t, 0.0) for t, w in cat.weights.items()), cid)
         for cid, cat in knowledge.categories.items()
+        if not cat.named_by or any(best.get(t, 0.0) > 0.0 for t in cat.named_by)
     ]
+    if not scored:
+        return None
     value, cid = max(scored)
     return cid if value > 0 else None
 
