@@ -171,7 +171,7 @@ def test_combine() -> None:
     assert risk == 0.0 and parts == {"tactics": 0.0, "learned": 0.0}
     risk, parts = combine(0.7, 0.0)
     assert risk == pytest.approx(0.7) and parts["learned"] == 0.0
-    risk, parts = combine(0.2, 0.5)  # too little tactic evidence to corroborate: noisy-or
+    risk, parts = combine(0.1, 0.5 / 0.9)  # too little tactic evidence to corroborate: noisy-or
     assert risk == pytest.approx(0.6)
     assert parts["tactics"] + parts["learned"] == pytest.approx(risk)
     assert parts["learned"] > parts["tactics"]

@@ -395,14 +395,15 @@ class SpeakerAggregate:
 
 # Partial tactic evidence that the model corroborates. Fresh text (written by people whose
 # phrasing no pattern was tuned on) mostly fails by half: a speaker shows one or two tactics
-# (a secret kept, a ride offered; risk about 0.3-0.5) but not the combination a category rule
-# needs, while the model, which read the Perverted-Justice predators and the scam corpora,
+# (a secret kept, a ride offered, a fee; risk about 0.15-0.5) but not the combination a category
+# rule needs, while the model, which read the Perverted-Justice predators and the scam corpora,
 # finds the speaker's words far more harmful-looking than ordinary text. Then the model's
 # reading multiplies the odds of the tactic evidence: odds(risk) = odds(t) * (q / q0) ** k.
 # q0 is the calibrated speaker probability that 98.6% of the 49,295 ordinary NUS/VSMEC/VSFC
-# speakers stay below; without tactic evidence of at least CORROBORATE_FROM (or with the model
-# at or below q0) nothing changes, so the model alone still alerts only when it is sure.
-CORROBORATE_FROM = 0.3
+# speakers stay below; without tactic evidence of at least CORROBORATE_FROM (one hit of a
+# medium-severity tactic) or with the model at or below q0 nothing changes, so the model alone
+# still alerts only when it is sure. Chosen on the older held-out sets (docs/benchmarks.md).
+CORROBORATE_FROM = 0.15
 LEARNED_BASELINE = 0.01
 CORROBORATION = 0.8
 
