@@ -823,3 +823,29 @@ def test_a_child_calling_the_other_mom_marks_a_parent_but_talking_about_mom_does
         assert _analyze(_home_alone_pic("u7", says))["level"] in ("none", "low", "medium"), says
     for says in ("Vâng, mẹ bắt học suốt", "yea mom picked me up after practice", "ok. mom said no"):
         assert _analyze(_home_alone_pic("u7", says))["level"] in ("high", "critical"), says
+
+
+def test_the_model_corroborates_half_an_arc() -> None:
+    """A gift and "keep it hidden, nobody needs to know" with no minor cue the lexicons know:
+    the patterns see one tactic (medium at most), the model reads a predator's style, and the
+    two together alert, with the explanation splitting the risk between them."""
+    lines = [
+        ("jim_88", "hey sweetie how was ur day"),
+        ("amy", "boring lol"),
+        ("jim_88", "aww u deserve better than boring. u always make me smile when we chat"),
+        ("amy", "lol thx"),
+        ("jim_88", "i got something for u, a new phone so we can talk whenever u want"),
+        ("amy", "omg really??"),
+        ("jim_88", "ya but keep it hidden ok, nobody needs to know where it came from"),
+    ]
+    both = DET.new_conversation()
+    patterns_only = Detector(DET.knowledge).new_conversation()
+    for sender, text in lines:
+        both.observe(Message(sender, text))
+        patterns_only.observe(Message(sender, text))
+    assert patterns_only.first_alert_at is None
+    assert both.first_alert_at == 6
+    result = both.assessment
+    assert result.category == "grooming"
+    assert result.contributions["tactics"] > 0.0 and result.contributions["learned"] > 0.0
+    assert sum(result.contributions.values()) == pytest.approx(result.risk)

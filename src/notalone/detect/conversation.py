@@ -346,13 +346,16 @@ class ConversationState:
         (:func:`notalone.detect.learned.corroborated`)."""
         if state.learned_words < MIN_STYLE_WORDS:
             return False  # "whats your password?" alone is too little style to read
+        category = self.knowledge.categories.get(state.risk.category or "")
+        if category is None or self.minor:
+            return True
         # The model read predators' chats and cannot tell them from adults' sexual chat: when
-        # the listener said they are an adult and no minor shows, it corroborates no grooming.
-        return not (
-            state.risk.category == "grooming"
-            and not self.minor
-            and any(a != name for a in self.adults)
-        )
+        # the listener said they are an adult and no minor shows, it corroborates no grooming;
+        # with no age known, only a speaker who did more than talk sex and flatter.
+        if state.risk.category == "grooming" and any(a != name for a in self.adults):
+            return False
+        needs = category.corroborated_without_minor_by
+        return not needs or any(t in state.best for t in needs)
 
     def _learned_category(self, state: SpeakerState) -> str | None:
         """The category the speaker's most harmful-looking message points at, computed once

@@ -121,6 +121,10 @@ class CategorySpec:
     # "turn ur phone off" weigh towards online kidnapping too, but without a fake officer, an
     # accusation, a fake warrant, a ransom, a hotel or a video call it is not one.
     named_by: frozenset[str] = frozenset()
+    # With no minor in sight, the learned stage corroborates this category only at a speaker
+    # who showed one of these (empty: any): the model read predators' chats and reads a
+    # couple's sexting the same way, so sexual talk and flattery alone are not enough.
+    corroborated_without_minor_by: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,7 +320,13 @@ def _load_categories(
                 )
             )
         named_by = frozenset(str(t) for t in spec.get("named_by", []))
-        for t in [*weights, *named_by, *(t for r in rules for g in r.groups for t in g)]:
+        corroborators = frozenset(str(t) for t in spec.get("corroborated_without_minor_by", []))
+        for t in [
+            *weights,
+            *named_by,
+            *corroborators,
+            *(t for r in rules for g in r.groups for t in g),
+        ]:
             if t not in tactics:
                 raise KnowledgeError(f"{path}: category {cid!r} names unknown tactic {t!r}")
         out[str(cid)] = CategorySpec(
@@ -326,6 +336,7 @@ def _load_categories(
             bool(spec.get("not_between_peers", False)),
             bool(spec.get("not_from_parent", False)),
             named_by,
+            corroborators,
         )
     levels = {str(k): float(v) for k, v in _require(doc, "levels", dict, path).items()}
     return out, float(doc.get("min_score", 0.45)), levels, duress
