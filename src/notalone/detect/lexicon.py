@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from notalone.detect.pattern_cache import PatternCache
 from notalone.detect.phrases import (
     TOKEN_RE,
     PhraseCompiler,
@@ -218,13 +219,15 @@ def load_knowledge(root: str | None = None) -> Knowledge:
         frozenset(fold(str(w)) for ws in langs.get("languages", {}).values() for w in ws),
         frozenset(fold(str(w)) for ws in langs.get("frequent", {}).values() for w in ws),
     )
+    compiled = PatternCache(base)
     for lang_dir in sorted(p for p in lex_root.iterdir() if p.is_dir()):
-        pack = _load_pack(base, lang_dir, tactics, vocabulary, common)
+        pack = _load_pack(base, lang_dir, tactics, vocabulary, common, compiled)
         words = langs.get("languages", {}).get(pack.language, [])
         pack.function_words = frozenset(fold(str(w)) for w in words)
         packs[pack.language] = pack
     if not packs:
         raise KnowledgeError(f"{lex_root}: no language directories")
+    compiled.save()
     # Warnings are looked for in every message ("is this a scam?" requalifies the message
     # before it); the other frames only shape hits, so they run only where a tactic was found.
     index = PatternIndex(
@@ -348,6 +351,7 @@ def _load_pack(
     tactics: Mapping[str, TacticSpec],
     vocabulary: set[str],
     common: WordCosts,
+    compiled: PatternCache,
 ) -> LanguagePack:
     lang = lang_dir.name
     pack = LanguagePack(lang)
@@ -365,7 +369,12 @@ def _load_pack(
         if kind not in FRAME_KINDS:
             raise KnowledgeError(f"{lang_dir / '_frames.yaml'}: unknown frame {kind!r}")
         entries = [{"phrase": p} if isinstance(p, str) else p for p in phrases]
-        patterns = _compile_patterns(entries, compiler, 1.0, lang_dir / "_frames.yaml", vocabulary)
+        frames_path = lang_dir / "_frames.yaml"
+        patterns = compiled.compiled(
+            f"{lang}/_frames.yaml#{kind}",
+            vocabulary,
+            functools.partial(_compile_patterns, entries, compiler, 1.0, frames_path),
+        )
         pack.frames.append(
             PatternRecognizer(f"{lang}.frame.{kind}", f"frame:{kind}", lang, patterns)
         )
@@ -381,7 +390,11 @@ def _load_pack(
         rid = f"{doc.get('id', f'{lang}.{tactic}')}.v{int(doc.get('version', 1))}"
         default = float(doc.get("score", 0.7))
         entries = _require(doc, "patterns", list, path)
-        patterns = _compile_patterns(entries, compiler, default, path, vocabulary)
+        patterns = compiled.compiled(
+            f"{lang}/{path.name}",
+            vocabulary,
+            functools.partial(_compile_patterns, entries, compiler, default, path),
+        )
         pack.recognizers.append(PatternRecognizer(rid, tactic, lang, patterns))
         examples = doc.get("examples") or {}
         pack.examples[rid] = [
