@@ -28,7 +28,7 @@ def test_cached_knowledge_is_the_compiled_knowledge(
     compiled = _patterns(data_root())
     monkeypatch.setenv("NOTALONE_CACHE_DIR", str(tmp_path))
     first = _patterns(data_root())  # compiles and writes the cache
-    assert len(list(tmp_path.glob("patterns-*.json"))) == 1
+    assert len(list(tmp_path.glob("patterns-*.marshal"))) == 1
     second = _patterns(data_root())  # reads it
     assert first == compiled
     assert second == compiled
@@ -60,11 +60,11 @@ def test_off_writes_nothing_and_old_files_are_pruned(
     monkeypatch.setenv("NOTALONE_CACHE_DIR", "off")
     assert PatternCache(data_root()).path is None
     for n in range(KEEP + 3):
-        old = tmp_path / f"patterns-old{n}.json"
+        old = tmp_path / f"patterns-old{n}.marshal"
         old.write_text("{}", encoding="utf-8")
         os.utime(old, (1_000_000 + n, 1_000_000 + n))  # long ago
     monkeypatch.setenv("NOTALONE_CACHE_DIR", str(tmp_path))
     _patterns(data_root())
-    files = list(tmp_path.glob("patterns-*.json"))
+    files = list(tmp_path.glob("patterns-*.marshal"))
     assert len(files) == KEEP
     assert PatternCache(data_root()).path in files

@@ -3,10 +3,13 @@
 Compiling the lexicons' phrases into regexes, anchors and gates takes about two seconds, the
 same two seconds in every `notalone check`, every `scan` process and every service worker. The
 result depends only on the knowledge files and on the compiler's own code, so it is kept in one
-JSON file per version of both: the key hashes every file under the knowledge root, the source
-of the modules that compile and match, and the Python version. A changed phrase, a changed
-compiler or another Python gives another key, so a stale entry is never read; an unreadable or
-unwritable cache only costs the two seconds. Plain JSON (never pickle), written atomically.
+file per version of both: the key hashes every file under the knowledge root, the source of the
+modules that compile and match, and the Python version. A changed phrase, a changed compiler or
+another Python gives another key, so a stale entry is never read; an unreadable or unwritable
+cache only costs the two seconds. The file holds plain values only (strings, numbers, tuples,
+frozensets, dicts; no code, never pickle) in `marshal`, Python's own format for them: the
+patterns come back as they were built, without the garbage a JSON tree leaves in the memory
+of a process that must stay under 200 MB. It is written atomically.
 
 The directory is ``$NOTALONE_CACHE_DIR``, else ``$XDG_CACHE_HOME/notalone``, else
 ``~/.cache/notalone``; ``NOTALONE_CACHE_DIR=off`` turns the cache off.
@@ -15,7 +18,7 @@ The directory is ``$NOTALONE_CACHE_DIR``, else ``$XDG_CACHE_HOME/notalone``, els
 from __future__ import annotations
 
 import hashlib
-import json
+import marshal
 import os
 import sys
 import tempfile
@@ -25,7 +28,7 @@ from typing import Any
 
 from notalone.detect.recognizers import Pattern
 
-FORMAT = 1
+FORMAT = 2
 KEEP = 4  # cache files kept per directory (other checkouts, other versions), newest first
 # The modules whose code decides what a phrase compiles to (and how a Pattern is read).
 _COMPILER_MODULES = ("phrases.py", "lexicon.py", "normalize.py", "recognizers.py", __file__)
@@ -52,37 +55,40 @@ def knowledge_key(root: Path) -> str:
     return digest.hexdigest()[:32]
 
 
-def encode(p: Pattern) -> dict[str, Any]:
-    return {
-        "e": p.expression,
-        "a": None if p.anchors is None else sorted(p.anchors),
-        "s": p.score,
-        "src": p.source,
-        "i": p.index,
-        "r": sorted(p.requires),
-        "f": None if p.first is None else sorted(p.first),
-        "n": None if p.needles is None else list(p.needles),
-        "nd": [sorted(slot) for slot in p.needs],
-        "ac": [{k: sorted(v) for k, v in m.items()} for m in p.accents],
-        "p": list(p.parts),
-        "w": p.within,
-    }
+def encode(p: Pattern) -> tuple[Any, ...]:
+    """A pattern as a tuple of plain values (strings, numbers, frozensets, tuples, dicts)."""
+    return (
+        p.expression,
+        p.anchors,
+        p.score,
+        p.source,
+        p.index,
+        p.requires,
+        p.first,
+        p.needles,
+        p.needs,
+        tuple(dict(m) for m in p.accents),
+        p.parts,
+        p.within,
+    )
 
 
-def decode(d: dict[str, Any]) -> Pattern:
+def decode(d: tuple[Any, ...]) -> Pattern:
+    expression, anchors, score, source, index, requires, first, needles = d[:8]
+    needs, accents, parts, within = d[8:]
     return Pattern(
-        d["e"],
-        None if d["a"] is None else frozenset(d["a"]),
-        float(d["s"]),
-        d["src"],
-        int(d["i"]),
-        requires=frozenset(d["r"]),
-        first=None if d["f"] is None else frozenset(d["f"]),
-        needles=None if d["n"] is None else tuple(d["n"]),
-        needs=tuple(frozenset(slot) for slot in d["nd"]),
-        accents=tuple({k: frozenset(v) for k, v in m.items()} for m in d["ac"]),
-        parts=tuple(d["p"]),
-        within=int(d["w"]),
+        expression,
+        anchors,
+        score,
+        source,
+        index,
+        requires=requires,
+        first=first,
+        needles=needles,
+        needs=needs,
+        accents=accents,
+        parts=parts,
+        within=within,
     )
 
 
@@ -92,17 +98,18 @@ class PatternCache:
     def __init__(self, root: Path, directory: Path | None = None) -> None:
         self.directory = directory if directory is not None else cache_dir()
         self.path: Path | None = None
-        self._entries: dict[str, Any] = {}
+        self._entries: dict[str, Any] = {}  # as read; each is dropped once decoded
+        self._used: dict[str, tuple[list[Pattern], list[str]]] = {}  # what this load returned
         self._changed = False
         if self.directory is None:
             return
         try:
-            self.path = self.directory / f"patterns-{knowledge_key(root)}.json"
+            self.path = self.directory / f"patterns-{knowledge_key(root)}.marshal"
             if self.path.exists():
-                doc = json.loads(self.path.read_text(encoding="utf-8"))
+                doc = marshal.loads(self.path.read_bytes())
                 if isinstance(doc, dict) and doc.get("format") == FORMAT:
                     self._entries = doc.get("entries", {})
-        except (OSError, ValueError):
+        except (OSError, ValueError, EOFError, TypeError):
             self._entries = {}
 
     def compiled(
@@ -110,22 +117,21 @@ class PatternCache:
     ) -> list[Pattern]:
         """The patterns of ``name`` (and the words they add to ``vocabulary``), from the cache
         or from ``compile_all`` (which adds its words to the set it is given)."""
-        hit = self._entries.get(name)
+        hit = self._entries.pop(name, None)
         if hit is not None:
             try:
                 patterns = [decode(d) for d in hit["patterns"]]
-            except (KeyError, TypeError, ValueError):
+                words = [str(w) for w in hit["vocabulary"]]
+            except (KeyError, TypeError, ValueError):  # another layout: compile
                 patterns = None
             if patterns is not None:
-                vocabulary.update(hit["vocabulary"])
+                vocabulary.update(words)
+                self._used[name] = (patterns, words)
                 return patterns
-        words: set[str] = set()
-        patterns = compile_all(words)
-        vocabulary.update(words)
-        self._entries[name] = {
-            "patterns": [encode(p) for p in patterns],
-            "vocabulary": sorted(words),
-        }
+        found: set[str] = set()
+        patterns = compile_all(found)
+        vocabulary.update(found)
+        self._used[name] = (patterns, sorted(found))
         self._changed = True
         return patterns
 
@@ -138,8 +144,12 @@ class PatternCache:
         except OSError:
             return  # a read-only home: compile every time
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"format": FORMAT, "entries": self._entries}, fh, ensure_ascii=False)
+            with os.fdopen(fd, "wb") as fh:
+                entries = {
+                    name: {"patterns": tuple(encode(p) for p in patterns), "vocabulary": words}
+                    for name, (patterns, words) in self._used.items()
+                }
+                marshal.dump({"format": FORMAT, "entries": entries}, fh)
             os.replace(tmp, self.path)  # atomic: a concurrent reader sees old or new, whole
             self._changed = False
         except OSError:
@@ -153,7 +163,7 @@ class PatternCache:
             return
         try:
             files = sorted(
-                self.path.parent.glob("patterns-*.json"),
+                self.path.parent.glob("patterns-*.marshal"),
                 key=lambda p: p.stat().st_mtime,
                 reverse=True,
             )
