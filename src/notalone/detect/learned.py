@@ -400,9 +400,10 @@ class SpeakerAggregate:
 # finds the speaker's words far more harmful-looking than ordinary text. Then the model's
 # reading multiplies the odds of the tactic evidence: odds(risk) = odds(t) * (q / q0) ** k.
 # q0 is a calibrated speaker probability that 97.1% of the 49,295 ordinary NUS/VSMEC/VSFC
-# speakers stay at or below (the 95th percentile is 0.003, the 99th 0.07); without tactic evidence of at least CORROBORATE_FROM (one hit of a
-# medium-severity tactic) or with the model at or below q0 nothing changes, so the model alone
-# still alerts only when it is sure. Chosen on the older held-out sets (docs/benchmarks.md).
+# speakers stay at or below (the 95th percentile is 0.003, the 99th 0.07). Without tactic
+# evidence of at least CORROBORATE_FROM (one hit of a medium-severity tactic), or with the
+# model at or below q0, nothing changes, so the model alone still alerts only when it is sure.
+# Chosen on the older held-out sets (docs/benchmarks.md).
 CORROBORATE_FROM = 0.15
 LEARNED_BASELINE = 0.01
 CORROBORATION = 0.8
