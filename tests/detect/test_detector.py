@@ -397,6 +397,26 @@ def test_an_official_sender_halves_what_the_words_suggest_unless_a_link_is_not_o
     assert spoofed.level in HIGH
 
 
+def test_an_official_sender_that_asks_for_the_code_outright_is_not_taken_as_genuine() -> None:
+    ask = (
+        "Thank you. Please reply with the 6-digit sign-in code we just sent to cancel the payment."
+    )
+    spoofed = DET.new_conversation().add(Message("Chase", ask))
+    assert not any("official_source" in e.modifiers for e in spoofed.evidence)
+    assert spoofed.level in HIGH
+    # the genuine code SMS and the bank's own warning keep their discount
+    genuine = DET.analyzer.analyze(
+        "471 662 is your Chase code. Don't share it with anyone.", "Chase"
+    )
+    warning = DET.analyzer.analyze(
+        "Techcombank xin chào. Đây KHÔNG phải website của Techcombank. Quý khách vui lòng không "
+        "truy cập, không cung cấp tên đăng nhập, mật khẩu, OTP.",
+        "Techcombank",
+    )
+    assert genuine.official
+    assert warning.official
+
+
 @pytest.mark.parametrize(
     "link", ["t.me/vip_coin_88", "wa.me/15555550130", "zalo.me/g/abcxyz", "forms.gle/Ab12Cd"]
 )

@@ -154,7 +154,9 @@ class MessageAnalyzer:
         suspicious = any(i.attrs.get(attr) for i in indicators for attr, _, _ in _LINK_SIGNALS)
         links = tuple((i.start, i.end) for i in indicators if i.kind in _LINK_KINDS)
         hits = _apply_frames(norm, results, suspicious, links) if results else []
-        official = _official_source(indicators, sender)
+        official = _official_source(indicators, sender) and not (
+            hits and _asks_for_secrets(hits, results)
+        )
         masked = (
             model_text(text, indicators, self.knowledge.vocabulary)
             if any(_page_link(i) for i in indicators)
@@ -409,6 +411,24 @@ def _official_source(indicators: tuple[Indicator, ...], sender: str | None) -> b
 
 _NO_PERSONAL_LINES = frozenset({"bank", "ewallet", "government", "police"})
 _PERSONAL_LINES = frozenset({"mobile", "fixed_line_or_mobile", "personal", "voip"})
+
+# Nor does a genuine sender ask for a one-time code, a password or a card in so many words
+# ("provide the one-time code sent to you to cancel the transfer"): a strong credential request
+# that no warning, doubt or negation weakened makes a brandname sender a spoofed one. Genuine
+# code SMS ("471 662 is your code. Don't share it") stay below this score.
+_NEVER_ASKED_BY_OFFICIALS = frozenset({"credential_request"})
+OFFICIALS_NEVER_ASK_FROM = 0.8
+_KEEPS_OFFICIAL = frozenset({"frame:warning", "frame:doubt", "frame:negation"})
+
+
+def _asks_for_secrets(hits: list[Hit], results: list[RecognizerResult]) -> bool:
+    # any warning, doubt or negation in the message keeps the discount: "do not give your
+    # login, password or OTP" may leave its negator further from the OTP than a frame reaches
+    if any(r.kind in _KEEPS_OFFICIAL for r in results):
+        return False
+    return any(
+        h.tactic in _NEVER_ASKED_BY_OFFICIALS and h.score >= OFFICIALS_NEVER_ASK_FROM for h in hits
+    )
 
 
 @functools.lru_cache(maxsize=4096)
