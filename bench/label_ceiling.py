@@ -28,24 +28,28 @@ def text_key(obj: dict[str, object]) -> str:
 
 
 def ceiling(path: Path) -> dict[str, float | int] | None:
-    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    # (text key, harmful, split) of every conversation: each key is computed once
+    rows = []
+    for line in path.open(encoding="utf-8"):
+        obj = json.loads(line)
+        label = obj["label"]
+        rows.append((text_key(obj), label["category"] != "benign", label.get("split")))
     counts: dict[str, Counter[bool]] = defaultdict(Counter)
-    for obj in rows:
-        counts[text_key(obj)][obj["label"]["category"] != "benign"] += 1
-    dev = [o for o in rows if o["label"].get("split") == "dev"]
-    harmful = [o for o in dev if o["label"]["category"] != "benign"]
+    for key, truth, _ in rows:
+        counts[key][truth] += 1
+    dev = [(key, truth) for key, truth, split in rows if split == "dev"]
+    harmful = [key for key, truth in dev if truth]
     if not dev or not harmful or len(harmful) == len(dev):
         return None
     tp = fp = fn = both = short = 0
-    for obj in dev:
-        seen = counts[text_key(obj)]
-        truth = obj["label"]["category"] != "benign"
+    for key, truth in dev:
+        seen = counts[key]
         guess = seen[True] > seen[False]
         tp += guess and truth
         fp += guess and not truth
         fn += truth and not guess
         both += len(seen) == 2
-        short += truth and len(text_key(obj).split()) <= 4
+        short += truth and len(key.split()) <= 4
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0

@@ -154,9 +154,7 @@ class MessageAnalyzer:
         suspicious = any(i.attrs.get(attr) for i in indicators for attr, _, _ in _LINK_SIGNALS)
         links = tuple((i.start, i.end) for i in indicators if i.kind in _LINK_KINDS)
         hits = _apply_frames(norm, results, suspicious, links) if results else []
-        official = _official_source(indicators, sender) and not (
-            hits and _asks_for_secrets(hits, results)
-        )
+        official = _official_source(indicators, sender) and not _asks_for_secrets(hits, results)
         masked = (
             model_text(text, indicators, self.knowledge.vocabulary)
             if any(_page_link(i) for i in indicators)
