@@ -403,10 +403,11 @@ class SpeakerAggregate:
 # speakers stay at or below (the 95th percentile is 0.003, the 99th 0.07). Without tactic
 # evidence of at least CORROBORATE_FROM (one hit of a medium-severity tactic), or with the
 # model at or below q0, nothing changes, so the model alone still alerts only when it is sure.
-# Chosen on the older held-out sets (docs/benchmarks.md).
+# Chosen on the older held-out sets (docs/benchmarks.md); k raised from 0.8 to 0.9 in session 11
+# on the tuned sets (+3 alerted, +18 on time, +1 false alarm of 6,526; ordinary unchanged).
 CORROBORATE_FROM = 0.15
 LEARNED_BASELINE = 0.01
-CORROBORATION = 0.8
+CORROBORATION = 0.9
 
 
 def corroborated(tactic_risk: float, learned_prob: float) -> float:
