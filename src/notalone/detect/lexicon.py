@@ -28,6 +28,7 @@ from notalone.detect.phrases import (
     regex_anchors,
     regex_needles,
     regex_requirements,
+    regex_start_words,
     regex_token_needs,
     token_set_cost,
 )
@@ -530,10 +531,24 @@ def _compile_patterns(
                 # leading word is common is not anchored at all, see above.)
                 literals = ()
             needles = tuple(literals) if literals else None
+            # "^\\W*(u|you) ...": where no word anchors it, the text's first word gates it
+            starts = regex_start_words(regex) if "regex" in entry and anchors is None else None
             if "regex" in entry:
                 re.compile(regex)  # hand-written: validate now; generated phrases are safe
             patterns.append(
-                Pattern(regex, anchors, score, source, i, requires, first, needles, needs, accents)
+                Pattern(
+                    regex,
+                    anchors,
+                    score,
+                    source,
+                    i,
+                    requires,
+                    first,
+                    needles,
+                    needs,
+                    accents,
+                    starts=starts,
+                )
             )
         except (PhraseError, re.error) as exc:
             raise KnowledgeError(f"{path}: pattern #{i}: {exc}") from exc

@@ -70,12 +70,13 @@ def encode(p: Pattern) -> tuple[Any, ...]:
         tuple(dict(m) for m in p.accents),
         p.parts,
         p.within,
+        p.starts,
     )
 
 
 def decode(d: tuple[Any, ...]) -> Pattern:
     expression, anchors, score, source, index, requires, first, needles = d[:8]
-    needs, accents, parts, within = d[8:]
+    needs, accents, parts, within, starts = d[8:]
     return Pattern(
         expression,
         anchors,
@@ -89,6 +90,7 @@ def decode(d: tuple[Any, ...]) -> Pattern:
         accents=accents,
         parts=parts,
         within=within,
+        starts=starts,
     )
 
 

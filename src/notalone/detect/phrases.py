@@ -513,6 +513,39 @@ def _starts_unspaced(item: Any, p: Any) -> bool:
     return False
 
 
+def regex_start_words(source: str) -> frozenset[str] | None:
+    """The words one of which must open the text for a regex anchored at its start
+    (``^\\W*(u|you|are you)\\s+1[0-7]``: the text's first token is "u", "you" or "are"), or
+    None. Such a regex can only match where the text begins, so the index runs it only on
+    texts whose first token is one of them, not on every message."""
+    if "(?m" in source or "(?im" in source or "(?mi" in source:
+        return None  # "^" would match at every line start
+    parser = _sre_parser()
+    try:
+        items = list(parser.parse(source).data)
+    except re.error:
+        return None
+    if not items or items[0] != (parser.AT, parser.AT_BEGINNING):
+        return None
+    items.pop(0)
+    if items and _skips_non_words(items[0], parser):
+        items.pop(0)  # "\\W*": the first word still opens the text
+    words = _leading_literals(items, None, parser)
+    return frozenset(words) if words else None
+
+
+def _skips_non_words(item: Any, p: Any) -> bool:
+    """``\\W*`` or ``[\\W_]*`` (what may stand before the first word)."""
+    op, av = item
+    if op not in (p.MAX_REPEAT, p.MIN_REPEAT) or av[0] != 0:
+        return False
+    sub = list(av[2].data)
+    if len(sub) != 1 or sub[0][0] is not p.IN:
+        return False
+    allowed = {(p.CATEGORY, p.CATEGORY_NOT_WORD), (p.LITERAL, ord("_"))}
+    return all(x in allowed for x in sub[0][1])
+
+
 def regex_requirements(source: str) -> frozenset[str]:
     """Characters every match of a regex must contain (punctuation, and ``DIGIT`` for \\d).
 

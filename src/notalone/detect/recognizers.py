@@ -65,6 +65,8 @@ class Pattern:
     # a "near" pattern: regexes that must all match, in any order, within ``within`` words
     parts: tuple[str, ...] = ()
     within: int = 0
+    # a regex anchored at the text's start: its first token is one of these (None: unknown)
+    starts: frozenset[str] | None = None
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -128,10 +130,16 @@ class PatternIndex:
         # only tried where its anchor stands, so literal needles would not make it cheaper.
         self._gates: dict[str, list[tuple[int, tuple[frozenset[str], ...]]]] = {}
         always: list[tuple[int, frozenset[str], frozenset[str] | None]] = []
+        # first token of the text -> ordinals of the regexes anchored at its start
+        self._by_start: dict[str, list[int]] = {}
         for rec in recognizers:
             for pattern in rec.patterns:
                 ordinal = len(self._entries)
                 self._entries.append((rec, pattern))
+                if pattern.anchors is None and pattern.starts:
+                    for word in pattern.starts:
+                        self._by_start.setdefault(word, []).append(ordinal)
+                    continue
                 if pattern.anchors is None:
                     needles = frozenset(pattern.needles) if pattern.needles else None
                     always.append((ordinal, pattern.requires, needles))
@@ -205,6 +213,10 @@ class PatternIndex:
         folded = text.text
         present = self._tokens_in(folded)
         chosen: set[int] = set()  # ordinals of the patterns to run
+        if self._by_start:
+            opening = TOKEN_RE.search(folded)
+            if opening is not None and opening.group() in self._by_start:
+                chosen.update(self._by_start[opening.group()])
         for token in self._anchor_keys_all.intersection(present):
             for ordinal, needs in self._gates[token]:
                 for slot in needs:
