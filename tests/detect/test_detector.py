@@ -869,3 +869,29 @@ def test_the_model_corroborates_half_an_arc() -> None:
     assert result.category == "grooming"
     assert result.contributions["tactics"] > 0.0 and result.contributions["learned"] > 0.0
     assert sum(result.contributions.values()) == pytest.approx(result.risk)
+
+
+def _dating_chat(reply: str) -> dict[str, Any]:
+    lines = [
+        ("a", "ur 41?? ur profile said 38"),
+        ("b", "ok busted. i set it up a while ago lol"),
+        ("b", "hey age is just a number right"),
+        ("a", reply),
+        ("b", "can i make it up to u w dinner"),
+        ("a", "where"),
+        ("b", "fri at 7? i'll pick u up"),
+    ]
+    return {"id": "date", "lang": "en", "messages": [{"from": f, "text": t} for f, t in lines]}
+
+
+def test_age_is_just_a_number_said_to_someone_who_then_gives_an_adult_age_is_no_grooming() -> None:
+    # "age is just a number" reads as a cue about the listener's youth until the listener
+    # says they are an adult; then the dinner invitation is a date, not a meeting with a minor
+    assessment = DET.analyze(_dating_chat("its fine. i'm 34 not 12, i can handle a 41 yr old"))
+    assert assessment.first_alert_at is None
+
+
+def test_age_is_just_a_number_said_to_a_minor_still_alerts_at_the_meeting() -> None:
+    assessment = DET.analyze(_dating_chat("lol idk im only 14 tho"))
+    assert assessment.first_alert_at == 6
+    assert assessment.category == "grooming"

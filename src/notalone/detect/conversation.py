@@ -148,6 +148,9 @@ class ConversationState:
         # Who said they are an adult ("25 f"): rules marked unless_adult do not fire at a speaker
         # whose listener did, unless a minor shows. Bounded like the speakers.
         self.adults: set[str] = set()
+        # the minor was only inferred from an adult's cue about the listener's youth (no one
+        # said they are under 18): an adult's own statement of age undoes it
+        self._minor_from_gap = False
         # Whom the other side calls mom or dad, or whose name is "Mẹ" / "Dad" (bounded too).
         self.parents: set[str] = set()
         self._last_sender: str | None = None
@@ -211,7 +214,11 @@ class ConversationState:
             # probe, and it found a minor
             answered, bumped = self._answered_age(asked_before, index - 1)
             changed |= bumped
-        if new_gap or (analysis.minor and not self.minor) or (answered and not self.minor):
+        explicit = analysis.minor or answered
+        if explicit:
+            self._minor_from_gap = False
+        if new_gap or (explicit and not self.minor):
+            self._minor_from_gap = not self.minor and not explicit
             self.minor = True
             self._rescore_all()
             changed = True
@@ -220,6 +227,10 @@ class ConversationState:
         self._last_sender = message.sender
         if analysis.adult and message.sender not in self.adults and len(self.adults) < MAX_SPEAKERS:
             self.adults.add(message.sender)
+            if self._minor_from_gap and not speaker.age_gap:
+                # "age is just a number" was taken for a cue about the listener's youth, and
+                # the listener now says they are an adult ("i'm 34 not 12"): no minor after all
+                self.minor = self._minor_from_gap = False
             self._rescore_all()
             changed = True
         if analysis.warns and not analysis.hits and speaker.last_hit == index - 1:
