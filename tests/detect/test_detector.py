@@ -895,3 +895,59 @@ def test_age_is_just_a_number_said_to_a_minor_still_alerts_at_the_meeting() -> N
     assessment = DET.analyze(_dating_chat("lol idk im only 14 tho"))
     assert assessment.first_alert_at == 6
     assert assessment.category == "grooming"
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # friends and siblings "threatening" to post a silly photo for a snack or a charger
+        [
+            ("mia", "why did u take this pic of me asleep on the bus"),
+            ("grace", "it's going on the class gc unless u buy me a greggs"),
+        ],
+        [
+            ("emma", "SUPPRIME cette photo de moi en train de dormir en perm"),
+            (
+                "lina",
+                "mdrrr nn elle est trop drôle, jla mets en story sauf si tu me payes un tacos",
+            ),
+        ],
+        [
+            ("anh", "tra sac cho tao ngay"),
+            ("be", "ko, e dang xai"),
+            ("anh", "ko tra thi t dang anh m ngu ha mom len nhom lop m"),
+        ],
+    ],
+)
+def test_a_mock_threat_over_a_snack_or_a_charger_is_not_sextortion(
+    lines: list[tuple[str, str]],
+) -> None:
+    conv = {"id": "joke", "messages": [{"from": f, "text": t} for f, t in lines]}
+    assert DET.analyze(conv).first_alert_at is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "send $300 in gift cards or this pic goes to every1 on ur followers list",
+        "tu m'envoies 200€ sinon j'envoie tes photos à tous tes contacts",
+        "ko chuyen 5 trieu thi t dang anh nong cua m len nhom lop",
+    ],
+)
+def test_a_real_sextortion_threat_still_alerts(text: str) -> None:
+    assert DET.analyze_text(text).level in HIGH
+
+
+def test_a_student_asking_whether_a_scholarship_has_a_fee_is_no_fraud() -> None:
+    conv = {
+        "id": "hb",
+        "lang": "vi",
+        "messages": [
+            {
+                "from": "thay",
+                "text": "Các em có học bổng nộp bản photo căn cước cho thầy trước thứ 6.",
+            },
+            {"from": "lan", "text": "Dạ thầy, học bổng có phải đóng phí hồ sơ không ạ"},
+        ],
+    }
+    assert DET.analyze(conv).first_alert_at is None
