@@ -951,3 +951,58 @@ def test_a_student_asking_whether_a_scholarship_has_a_fee_is_no_fraud() -> None:
         ],
     }
     assert DET.analyze(conv).first_alert_at is None
+
+
+def _family(lines: list[tuple[str, str]], child: str) -> dict[str, Any]:
+    return {
+        "id": "fam",
+        "lang": "vi",
+        "child": child,
+        "messages": [{"from": f, "text": t} for f, t in lines],
+    }
+
+
+def test_a_young_person_who_tells_of_orders_and_passes_them_on_is_under_control() -> None:
+    # the student relays the fake police's orders to a friend, then tells the friends not to
+    # call: both together say someone controls them, and what they told of counts in full
+    conv = _family(
+        [
+            ("ngoc", "sn con Ha thu 7 nay, chot dia diem di"),
+            ("manh", "ho noi t dinh vao 1 vu an, ho bat t ra thue 1 phong nghi rieng o 1 minh"),
+            ("ngoc", "sao v, co j ko"),
+            ("manh", "ae dung ib hay goi t nhe"),
+        ],
+        child="manh",
+    )
+    assessment = DET.analyze(conv)
+    assert assessment.first_alert_at == 3
+    assert assessment.category == "online_kidnapping"
+
+
+def test_a_young_person_who_only_retells_a_scam_call_raises_no_alarm() -> None:
+    conv = _family(
+        [
+            ("ngoc", "hom qua sao m ko di hoc"),
+            ("manh", "ho noi t dinh vao 1 vu an, ho bat t ra thue 1 phong nghi rieng o 1 minh"),
+            ("ngoc", "lua dao do"),
+            ("manh", "uh t cup may r, chan so luon"),
+        ],
+        child="manh",
+    )
+    assert DET.analyze(conv).first_alert_at is None
+
+
+def test_a_child_who_cuts_contact_and_then_asks_for_money_is_passing_on_orders() -> None:
+    lines = [
+        ("me", "Tối nay con về ăn cơm không?"),
+        ("khoa", "Con có việc gấp, mẹ đừng gọi cho con nhé, con không nghe được đâu"),
+        ("me", "Việc gì thế con?"),
+        (
+            "khoa",
+            "Mẹ chuyển giúp con 45 triệu vào tài khoản này được không, Vietcombank 0451000123456",
+        ),
+    ]
+    assert DET.analyze(_family(lines, child="khoa")).first_alert_at == 3
+    # the same request for money without the cut contact is a child's own words
+    alone = [lines[0], lines[2], lines[3]]
+    assert DET.analyze(_family(alone, child="khoa")).first_alert_at is None

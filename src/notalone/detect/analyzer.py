@@ -70,6 +70,7 @@ _NOT_HIT_MODIFIERS = frozenset(
         "clause_break",
         "parent_address",
         "age_answer",
+        "disclosure",
     }
 )
 NEGATION_WINDOW = 3  # words between a negator and the hit it negates
@@ -261,6 +262,10 @@ def _apply_frames(
     frames = [r for r in results if r.kind.startswith("frame:")]
     tactics = [r for r in results if not r.kind.startswith("frame:")]
     text = norm.text
+    # Orders the speaker reports as aimed at themselves ("họ bảo t phải ra nhà nghỉ") are
+    # marked "disclosed" (still discounted as reported speech): whether they count in full is
+    # the conversation's call, once the speaker also passes such orders on (see observe).
+    disclosures = [f.start for f in frames if f.kind == "frame:disclosure"]
     conditions = [f for f in frames if f.kind == "frame:condition"]
     # Each hit looks only at the negators just before it (nearest first, until the window is
     # passed) and finds clause breaks by bisection: a long message holds thousands of hits and
@@ -303,6 +308,8 @@ def _apply_frames(
                     continue
                 applied.append((place, kind))
                 break
+        if any(d <= r.start for d in disclosures):
+            applied.append((len(frames), "disclosed"))
         negated = _negated_at(text, r, negations, negation_ends, conditions, break_starts)
         if negated is not None:
             applied.append((negated, "negation"))

@@ -51,6 +51,9 @@ class SpeakerState:
     learned_category_known: bool = False
     last_hit: int = -1  # index of this speaker's last message with evidence
     duress: bool = False  # the young person wrote as someone under control (see observe)
+    passes_orders: bool = False  # told the listener, in their own voice, not to call or tell
+    tells_of_harm: bool = False  # told of orders aimed at them
+    asks_money: bool = False  # asked for money in their own voice
     age_gap: bool = False  # this speaker talked as an adult to a minor ("at ur age")
     peer: bool = False  # this speaker said they are a minor too ("same im 14")
 
@@ -66,6 +69,14 @@ class TopSpeaker(NamedTuple):
 
 
 _TELLING = ("quoted", "news", "reported_speech")
+REPORTED_FACTOR = FRAME_FACTORS["reported_speech"]
+# frames that say a hit is not the speaker's own order (a warning, a quote, a denial, a doubt)
+_NOT_OWN_VOICE = frozenset(
+    {"quoted", "news", "reported_speech", "warning", "negation", "doubt", "benign_context"}
+)
+# the order a controlled young person passes on to family or friends: do not call me ("đừng
+# gọi cho con"); "don't tell anyone" is also what a retold story quotes without a frame
+_PASSED_ON = frozenset({"isolation_order"})
 # The learned stage reads style and topic; without any tactic evidence it may raise a warning
 # (medium) but reach an alert only when it is nearly certain. Real bank and operator SMS share
 # the style of spam; the tactics are what tell them apart.
@@ -237,6 +248,7 @@ class ConversationState:
             # "Is this a scam?" right after pasting a message: what was pasted is shown, not
             # said. The previous message's evidence becomes a quotation in a warning.
             changed |= self._requalify(message.sender, speaker, index - 1)
+        lift = False
         if analysis.hits:
             factor = CHILD_FACTOR if message.sender == self.child else 1.0
             extra: tuple[str, ...] = ("young_person",) if factor < 1.0 else ()
@@ -244,6 +256,14 @@ class ConversationState:
                 # "send 50tr now, don't call anyone": the young person passes on the orders
                 # of whoever controls them; the words count at full weight, and against them.
                 factor, extra, speaker.duress = 1.0, ("under_duress",), True
+            elif speaker.duress and factor < 1.0:
+                # once controlled, what they pass on or tell of next counts in full too
+                factor, extra, lift = 1.0, ("under_duress",), True
+            elif not speaker.duress and self._controlled(speaker, analysis, factor < 1.0):
+                # Across messages: "they said I must stay in a guesthouse alone" and later "don't
+                # call me, don't tell mom". What they told of counts in full from now on.
+                factor, extra, speaker.duress = 1.0, ("under_duress",), True
+                lift = True
             for hit in analysis.hits:
                 modifiers = hit.modifiers + extra
                 ev = Evidence(
@@ -260,6 +280,8 @@ class ConversationState:
                 changed |= self._keep(speaker, ev)
             speaker.risk = self._score(message.sender, speaker)
             speaker.last_hit = index
+            if lift:
+                self._lift(message.sender, speaker)
         if self._learned is not None and message.sender != self.child and analysis.folded:
             text = analysis.model_text if analysis.model_text is not None else analysis.folded
             changed |= self._learn(message.sender, speaker, text, _frame_factor(analysis))
@@ -291,6 +313,48 @@ class ConversationState:
             state.best["age_probing"] = _combined(kept)
             state.risk = self._score(asker, state)
         return asked, changed
+
+    def _controlled(self, speaker: SpeakerState, analysis: MessageAnalysis, young: bool) -> bool:
+        """Whether, with this message, the speaker has both told of orders aimed at them and
+        passed orders on in their own voice: someone controls them. The young person (``young``)
+        asking the family for money counts as telling of them ("mẹ chuyển con 45tr")."""
+        floor = self.knowledge.min_rule_score
+        for hit in analysis.hits:
+            mods = hit.modifiers
+            raw = hit.score / (REPORTED_FACTOR if "reported_speech" in mods else 1.0)
+            if raw < floor or any(m in _NOT_OWN_VOICE for m in mods if m != "reported_speech"):
+                continue
+            if "disclosed" in mods:
+                speaker.tells_of_harm = True
+            elif hit.tactic == "money_demand" and not mods:
+                speaker.asks_money = True
+            elif hit.tactic in _PASSED_ON and not mods:
+                speaker.passes_orders = True
+        told = speaker.tells_of_harm or (young and speaker.asks_money)
+        return speaker.passes_orders and told
+
+    def _lift(self, name: str, speaker: SpeakerState) -> bool:
+        """Count what the speaker said so far at full weight (they are under someone's control:
+        their words are the controller's orders, and what they told of is happening)."""
+        changed = False
+        for tactic, kept in speaker.evidence.items():
+            for n, ev in enumerate(kept):
+                mods = ev.modifiers
+                scale = (1.0 / CHILD_FACTOR if "young_person" in mods else 1.0) * (
+                    1.0 / REPORTED_FACTOR
+                    if "disclosed" in mods and "reported_speech" in mods
+                    else 1.0
+                )
+                if scale > 1.0:
+                    dropped = ("young_person", "reported_speech", "under_duress")
+                    new_mods = (*(m for m in mods if m not in dropped), "under_duress")
+                    kept[n] = replace(ev, score=min(1.0, ev.score * scale), modifiers=new_mods)
+                    changed = True
+            kept.sort(key=lambda e: -e.score)
+            speaker.best[tactic] = _combined(kept)
+        if changed:
+            speaker.risk = self._score(name, speaker)
+        return changed
 
     def _under_duress(self, analysis: MessageAnalysis) -> bool:
         groups = self.knowledge.duress

@@ -15,6 +15,7 @@ _MODIFIER_KEYS = (
     "benign_context",
     "young_person",
     "under_duress",
+    "disclosed",
     "answered_minor",
     "quoted",
     "trusted_source",

@@ -47,6 +47,9 @@ FRAME_KINDS = (
     "fake_link",  # the speaker calls the links fakes ("các trang giả mạo như", "fake sites like")
     "age_gap",  # the speaker talks as an adult to a minor ("at ur age", "i could go to jail")
     "peer",  # the speaker says they are a minor themselves ("same im 14", "em cũng lớp 8")
+    # the speaker is the one the reported orders are aimed at ("họ bảo t phải", "they told me
+    # i have to"): what they tell is being done to them, not a story about someone else
+    "disclosure",
     # a new clause whose subject is named, after an order: "don't tell ur family OR YOU will be
     # arrested" (a negation before it does not reach past it)
     "clause_break",
