@@ -51,7 +51,7 @@ class SpeakerState:
     learned_category_known: bool = False
     last_hit: int = -1  # index of this speaker's last message with evidence
     duress: bool = False  # the young person wrote as someone under control (see observe)
-    passes_orders: bool = False  # told the listener, in their own voice, not to call or tell
+    passes_orders: bool = False  # told the listener, in their own voice, not to call them
     tells_of_harm: bool = False  # told of orders aimed at them
     asks_money: bool = False  # asked for money in their own voice
     age_gap: bool = False  # this speaker talked as an adult to a minor ("at ur age")
@@ -281,7 +281,7 @@ class ConversationState:
             speaker.risk = self._score(message.sender, speaker)
             speaker.last_hit = index
             if lift:
-                self._lift(message.sender, speaker)
+                changed |= self._lift(message.sender, speaker)
         if self._learned is not None and message.sender != self.child and analysis.folded:
             text = analysis.model_text if analysis.model_text is not None else analysis.folded
             changed |= self._learn(message.sender, speaker, text, _frame_factor(analysis))
