@@ -685,10 +685,14 @@ def test_the_rule_that_fired_names_the_category_even_when_many_tactics_add_up() 
     assert DET.analyze(conv).category == "sextortion"
 
 
-def _chat(*lines: tuple[str, str], child: str | None = None) -> dict[str, Any]:
+def _chat(
+    *lines: tuple[str, str], child: str | None = None, lang: str | None = None
+) -> dict[str, Any]:
     conv: dict[str, Any] = {"id": "c", "messages": [{"from": f, "text": t} for f, t in lines]}
     if child:
         conv["child"] = child
+    if lang:
+        conv["lang"] = lang
     return conv
 
 
@@ -872,7 +876,7 @@ def test_the_model_corroborates_half_an_arc() -> None:
 
 
 def _dating_chat(reply: str) -> dict[str, Any]:
-    lines = [
+    return _chat(
         ("a", "ur 41?? ur profile said 38"),
         ("b", "ok busted. i set it up a while ago lol"),
         ("b", "hey age is just a number right"),
@@ -880,8 +884,8 @@ def _dating_chat(reply: str) -> dict[str, Any]:
         ("b", "can i make it up to u w dinner"),
         ("a", "where"),
         ("b", "fri at 7? i'll pick u up"),
-    ]
-    return {"id": "date", "lang": "en", "messages": [{"from": f, "text": t} for f, t in lines]}
+        lang="en",
+    )
 
 
 def test_age_is_just_a_number_said_to_someone_who_then_gives_an_adult_age_is_no_grooming() -> None:
@@ -922,8 +926,7 @@ def test_age_is_just_a_number_said_to_a_minor_still_alerts_at_the_meeting() -> N
 def test_a_mock_threat_over_a_snack_or_a_charger_is_not_sextortion(
     lines: list[tuple[str, str]],
 ) -> None:
-    conv = {"id": "joke", "messages": [{"from": f, "text": t} for f, t in lines]}
-    assert DET.analyze(conv).first_alert_at is None
+    assert DET.analyze(_chat(*lines)).first_alert_at is None
 
 
 @pytest.mark.parametrize(
@@ -939,40 +942,24 @@ def test_a_real_sextortion_threat_still_alerts(text: str) -> None:
 
 
 def test_a_student_asking_whether_a_scholarship_has_a_fee_is_no_fraud() -> None:
-    conv = {
-        "id": "hb",
-        "lang": "vi",
-        "messages": [
-            {
-                "from": "thay",
-                "text": "Các em có học bổng nộp bản photo căn cước cho thầy trước thứ 6.",
-            },
-            {"from": "lan", "text": "Dạ thầy, học bổng có phải đóng phí hồ sơ không ạ"},
-        ],
-    }
+    conv = _chat(
+        ("thay", "Các em có học bổng nộp bản photo căn cước cho thầy trước thứ 6."),
+        ("lan", "Dạ thầy, học bổng có phải đóng phí hồ sơ không ạ"),
+        lang="vi",
+    )
     assert DET.analyze(conv).first_alert_at is None
-
-
-def _family(lines: list[tuple[str, str]], child: str) -> dict[str, Any]:
-    return {
-        "id": "fam",
-        "lang": "vi",
-        "child": child,
-        "messages": [{"from": f, "text": t} for f, t in lines],
-    }
 
 
 def test_a_young_person_who_tells_of_orders_and_passes_them_on_is_under_control() -> None:
     # the student relays the fake police's orders to a friend, then tells the friends not to
     # call: both together say someone controls them, and what they told of counts in full
-    conv = _family(
-        [
-            ("ngoc", "sn con Ha thu 7 nay, chot dia diem di"),
-            ("manh", "ho noi t dinh vao 1 vu an, ho bat t ra thue 1 phong nghi rieng o 1 minh"),
-            ("ngoc", "sao v, co j ko"),
-            ("manh", "ae dung ib hay goi t nhe"),
-        ],
+    conv = _chat(
+        ("ngoc", "sn con Ha thu 7 nay, chot dia diem di"),
+        ("manh", "ho noi t dinh vao 1 vu an, ho bat t ra thue 1 phong nghi rieng o 1 minh"),
+        ("ngoc", "sao v, co j ko"),
+        ("manh", "ae dung ib hay goi t nhe"),
         child="manh",
+        lang="vi",
     )
     assessment = DET.analyze(conv)
     assert assessment.first_alert_at == 3
@@ -980,14 +967,13 @@ def test_a_young_person_who_tells_of_orders_and_passes_them_on_is_under_control(
 
 
 def test_a_young_person_who_only_retells_a_scam_call_raises_no_alarm() -> None:
-    conv = _family(
-        [
-            ("ngoc", "hom qua sao m ko di hoc"),
-            ("manh", "ho noi t dinh vao 1 vu an, ho bat t ra thue 1 phong nghi rieng o 1 minh"),
-            ("ngoc", "lua dao do"),
-            ("manh", "uh t cup may r, chan so luon"),
-        ],
+    conv = _chat(
+        ("ngoc", "hom qua sao m ko di hoc"),
+        ("manh", "ho noi t dinh vao 1 vu an, ho bat t ra thue 1 phong nghi rieng o 1 minh"),
+        ("ngoc", "lua dao do"),
+        ("manh", "uh t cup may r, chan so luon"),
         child="manh",
+        lang="vi",
     )
     assert DET.analyze(conv).first_alert_at is None
 
@@ -1002,7 +988,7 @@ def test_a_child_who_cuts_contact_and_then_asks_for_money_is_passing_on_orders()
             "Mẹ chuyển giúp con 45 triệu vào tài khoản này được không, Vietcombank 0451000123456",
         ),
     ]
-    assert DET.analyze(_family(lines, child="khoa")).first_alert_at == 3
+    assert DET.analyze(_chat(*lines, child="khoa", lang="vi")).first_alert_at == 3
     # the same request for money without the cut contact is a child's own words
     alone = [lines[0], lines[2], lines[3]]
-    assert DET.analyze(_family(alone, child="khoa")).first_alert_at is None
+    assert DET.analyze(_chat(*alone, child="khoa", lang="vi")).first_alert_at is None

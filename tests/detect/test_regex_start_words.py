@@ -91,3 +91,8 @@ def test_a_text_the_regex_matches_opens_with_one_of_its_words(
         assert starts is not None
         if re.search(regex, text):
             assert opening is not None and opening.group() in starts, (regex, text)
+
+
+def test_multiline_in_any_flag_spelling_claims_no_start_word() -> None:
+    for regex in (r"(?sm)^\W*(u|you)\s+x", r"(?xm)^\W*(u|you)\s+x", r"(?m)^(u|you)\s+x"):
+        assert regex_start_words(regex) is None, regex

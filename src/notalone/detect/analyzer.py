@@ -265,7 +265,9 @@ def _apply_frames(
     # Orders the speaker reports as aimed at themselves ("họ bảo t phải ra nhà nghỉ") are
     # marked "disclosed" (still discounted as reported speech): whether they count in full is
     # the conversation's call, once the speaker also passes such orders on (see observe).
-    disclosures = [f.start for f in frames if f.kind == "frame:disclosure"]
+    disclosed_from = min(
+        (f.start for f in frames if f.kind == "frame:disclosure"), default=len(text) + 1
+    )
     conditions = [f for f in frames if f.kind == "frame:condition"]
     # Each hit looks only at the negators just before it (nearest first, until the window is
     # passed) and finds clause breaks by bisection: a long message holds thousands of hits and
@@ -308,7 +310,7 @@ def _apply_frames(
                     continue
                 applied.append((place, kind))
                 break
-        if any(d <= r.start for d in disclosures):
+        if r.start >= disclosed_from:
             applied.append((len(frames), "disclosed"))
         negated = _negated_at(text, r, negations, negation_ends, conditions, break_starts)
         if negated is not None:

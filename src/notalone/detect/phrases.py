@@ -518,13 +518,14 @@ def regex_start_words(source: str) -> frozenset[str] | None:
     (``^\\W*(u|you|are you)\\s+1[0-7]``: the text's first token is "u", "you" or "are"), or
     None. Such a regex can only match where the text begins, so the index runs it only on
     texts whose first token is one of them, not on every message."""
-    if "(?m" in source or "(?im" in source or "(?mi" in source:
-        return None  # "^" would match at every line start
     parser = _sre_parser()
     try:
-        items = list(parser.parse(source).data)
+        parsed = parser.parse(source)
     except re.error:
         return None
+    if parsed.state.flags & re.MULTILINE:
+        return None  # "^" would match at every line start ("(?m)", "(?sm)", ...)
+    items = list(parsed.data)
     if not items or items[0] != (parser.AT, parser.AT_BEGINNING):
         return None
     items.pop(0)

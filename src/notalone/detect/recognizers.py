@@ -215,8 +215,8 @@ class PatternIndex:
         chosen: set[int] = set()  # ordinals of the patterns to run
         if self._by_start:
             opening = TOKEN_RE.search(folded)
-            if opening is not None and opening.group() in self._by_start:
-                chosen.update(self._by_start[opening.group()])
+            if opening is not None:
+                chosen.update(self._by_start.get(opening.group(), ()))
         for token in self._anchor_keys_all.intersection(present):
             for ordinal, needs in self._gates[token]:
                 for slot in needs:
