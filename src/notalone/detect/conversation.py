@@ -7,6 +7,7 @@ message 10 costs, because nothing is rescanned.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -336,25 +337,19 @@ class ConversationState:
     def _lift(self, name: str, speaker: SpeakerState) -> bool:
         """Count what the speaker said so far at full weight (they are under someone's control:
         their words are the controller's orders, and what they told of is happening)."""
-        changed = False
-        for tactic, kept in speaker.evidence.items():
-            for n, ev in enumerate(kept):
-                mods = ev.modifiers
-                scale = (1.0 / CHILD_FACTOR if "young_person" in mods else 1.0) * (
-                    1.0 / REPORTED_FACTOR
-                    if "disclosed" in mods and "reported_speech" in mods
-                    else 1.0
-                )
-                if scale > 1.0:
-                    dropped = ("young_person", "reported_speech", "under_duress")
-                    new_mods = (*(m for m in mods if m not in dropped), "under_duress")
-                    kept[n] = replace(ev, score=min(1.0, ev.score * scale), modifiers=new_mods)
-                    changed = True
-            kept.sort(key=lambda e: -e.score)
-            speaker.best[tactic] = _combined(kept)
-        if changed:
-            speaker.risk = self._score(name, speaker)
-        return changed
+        dropped = ("young_person", "reported_speech", "under_duress")
+
+        def lifted(ev: Evidence) -> Evidence | None:
+            mods = ev.modifiers
+            scale = (1.0 / CHILD_FACTOR if "young_person" in mods else 1.0) * (
+                1.0 / REPORTED_FACTOR if "disclosed" in mods and "reported_speech" in mods else 1.0
+            )
+            if scale <= 1.0:
+                return None
+            new_mods = (*(m for m in mods if m not in dropped), "under_duress")
+            return replace(ev, score=min(1.0, ev.score * scale), modifiers=new_mods)
+
+        return self._rewrite(name, speaker, lifted)
 
     def _under_duress(self, analysis: MessageAnalysis) -> bool:
         groups = self.knowledge.duress
@@ -499,13 +494,28 @@ class ConversationState:
                 state.risk = self._score(name, state)
 
     def _requalify(self, name: str, speaker: SpeakerState, message: int) -> bool:
+        """The speaker's evidence from ``message`` turns out to be a warning: discount it."""
+
+        def warned(ev: Evidence) -> Evidence | None:
+            if ev.message != message or "warning" in ev.modifiers:
+                return None
+            return replace(
+                ev, score=ev.score * WARNING_FACTOR, modifiers=(*ev.modifiers, "warning")
+            )
+
+        return self._rewrite(name, speaker, warned)
+
+    def _rewrite(
+        self, name: str, speaker: SpeakerState, change: Callable[[Evidence], Evidence | None]
+    ) -> bool:
+        """Replace each kept evidence that ``change`` rewrites (None: keep it as it is), then
+        re-rank, re-combine and re-score the speaker if anything changed."""
         changed = False
         for tactic, kept in speaker.evidence.items():
             for n, ev in enumerate(kept):
-                if ev.message == message and "warning" not in ev.modifiers:
-                    kept[n] = replace(
-                        ev, score=ev.score * WARNING_FACTOR, modifiers=(*ev.modifiers, "warning")
-                    )
+                new = change(ev)
+                if new is not None:
+                    kept[n] = new
                     changed = True
             kept.sort(key=lambda e: -e.score)
             speaker.best[tactic] = _combined(kept)
