@@ -171,8 +171,18 @@ class MessageAnalyzer:
             hits = _discount(hits, FRAME_FACTORS["doubt"], "doubt")
         if self.lookup is not None and indicators:
             hits = _apply_registry(self.lookup, indicators, hits)
-        if hits and _QUOTED.search(text):
-            hits = _apply_quotes(text, hits)
+        if _QUOTED.search(text) and (hits or not kinds.isdisjoint(_SPEAKER_FRAMES)):
+            spans = _quote_spans(text)
+            hits = _apply_quotes(hits, spans)
+            # "he'd say 'ur so mature for ur age'": the speaker tells of someone's words; what
+            # those words say about ages is not about the speaker or their listener
+            kinds -= _SPEAKER_FRAMES
+            kinds.update(
+                r.kind
+                for r in results
+                if r.kind in _SPEAKER_FRAMES
+                and not _inside(spans, *norm.to_original(r.start, r.end))
+            )
         peer = "frame:peer" in kinds
         return MessageAnalysis(
             tuple(hits),
@@ -363,15 +373,26 @@ def _negated_at(
     return first
 
 
-def _apply_quotes(text: str, hits: list[Hit]) -> list[Hit]:
-    spans = [
+# Frames that say something about the speaker or the listener (ages, who is a minor)
+_SPEAKER_FRAMES = frozenset({"frame:minor", "frame:adult", "frame:age_gap", "frame:peer"})
+
+
+def _quote_spans(text: str) -> list[tuple[int, int]]:
+    return [
         m.span()
         for m in _QUOTED.finditer(text)
         if len(TOKEN_RE.findall(m.group())) >= QUOTE_MIN_WORDS
     ]
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s < start and end <= e for s, e in spans)
+
+
+def _apply_quotes(hits: list[Hit], spans: list[tuple[int, int]]) -> list[Hit]:
     out: list[Hit] = []
     for h in hits:
-        if "quoted" not in h.modifiers and any(s < h.start and h.end <= e for s, e in spans):
+        if "quoted" not in h.modifiers and _inside(spans, h.start, h.end):
             h = Hit(
                 h.tactic,
                 h.start,

@@ -163,6 +163,9 @@ class ConversationState:
         # the minor was only inferred from an adult's cue about the listener's youth (no one
         # said they are under 18): an adult's own statement of age undoes it
         self._minor_from_gap = False
+        # Who said they are under 18 or answered an age question with a minor's age (bounded):
+        # a speaker who says they are an adult to one of them talks across an age gap.
+        self._minors_said: set[str] = set()
         # Whom the other side calls mom or dad, or whose name is "Mẹ" / "Dad" (bounded too).
         self.parents: set[str] = set()
         self._last_sender: str | None = None
@@ -229,6 +232,9 @@ class ConversationState:
         explicit = analysis.minor or answered
         if explicit:
             self._minor_from_gap = False
+            if (answered or analysis.peer) and len(self._minors_said) < MAX_SPEAKERS:
+                self._minors_said.add(message.sender)
+                changed |= self._declared_gap()
         if new_gap or (explicit and not self.minor):
             self._minor_from_gap = not self.minor and not explicit
             self.minor = True
@@ -243,6 +249,7 @@ class ConversationState:
                 # "age is just a number" was taken for a cue about the listener's youth, and
                 # the listener now says they are an adult ("i'm 34 not 12"): no minor after all
                 self.minor = self._minor_from_gap = False
+            self._declared_gap()
             self._rescore_all()
             changed = True
         if analysis.warns and not analysis.hits and speaker.last_hit == index - 1:
@@ -290,6 +297,24 @@ class ConversationState:
             self._assessment = None
             if self.first_alert_at is None and _LEVEL_RANK[self._top().level] >= 3:
                 self.first_alert_at = index
+
+    def _declared_gap(self) -> bool:
+        """An adult by their own word ("24 m") talking to someone who said they are a minor
+        ("13 f", "im 14") or to the declared child talks across an age gap, as one who says
+        "at ur age" does. Returns whether a speaker's risk changed."""
+        changed = False
+        for name in self.adults:
+            speaker = self.speakers.get(name)
+            if speaker is None or speaker.age_gap or speaker.peer:
+                continue
+            if name != self.child and (
+                self.child is not None or any(m != name for m in self._minors_said)
+            ):
+                speaker.age_gap = True
+                if speaker.best:
+                    speaker.risk = self._score(name, speaker)
+                    changed = True
+        return changed
 
     def _answered_age(self, asker: str, message: int) -> tuple[bool, bool]:
         """The asker's age question in ``message`` got a minor's answer: whatever its wording
