@@ -69,6 +69,7 @@ _NOT_HIT_MODIFIERS = frozenset(
         "peer",
         "clause_break",
         "parent_address",
+        "family_voice",
         "age_answer",
         "disclosure",
     }
@@ -106,6 +107,7 @@ class MessageAnalysis:
     peer: bool = False  # the speaker says they are a minor themselves ("same im 14")
     model_text: str | None = None  # what the learned stage reads when not ``folded``
     calls_parent: bool = False  # the speaker addresses the other one as their parent
+    family_voice: bool = False  # the speaker speaks of the listener's parent as their own
     age_answer: bool = False  # the message is only an age ("15"): see ConversationState
 
 
@@ -196,6 +198,7 @@ class MessageAnalyzer:
             peer=peer,
             model_text=masked,
             calls_parent="frame:parent_address" in kinds,
+            family_voice="frame:family_voice" in kinds,
             age_answer="frame:age_answer" in kinds,
         )
 
@@ -236,6 +239,7 @@ class MessageAnalyzer:
             # official only if every window is: the sender is, and no window links elsewhere
             official=all(p.official for p in parts),
             calls_parent=any(p.calls_parent for p in parts),
+            family_voice=any(p.family_voice for p in parts),
         )
 
     def language_votes(self, text: str, folded: str) -> dict[str, int]:

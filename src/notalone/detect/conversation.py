@@ -242,6 +242,8 @@ class ConversationState:
             changed = True
         if analysis.calls_parent and self._mark_parent(message.sender):
             changed = True
+        if analysis.family_voice and message.sender != self.child:
+            changed |= self._mark_family(message.sender)
         self._last_sender = message.sender
         if analysis.adult and message.sender not in self.adults and len(self.adults) < MAX_SPEAKERS:
             self.adults.add(message.sender)
@@ -442,6 +444,10 @@ class ConversationState:
         if state.learned_words < MIN_STYLE_WORDS:
             return False  # "whats your password?" alone is too little style to read
         category = self.knowledge.categories.get(state.risk.category or "")
+        if category is not None and category.not_from_parent and name in self.parents:
+            return (
+                False  # a family's words are not a groomer's or a kidnapper's, whatever the style
+            )
         if category is None or self.minor:
             return True
         # The model read predators' chats and cannot tell them from adults' sexual chat: when
@@ -488,9 +494,14 @@ class ConversationState:
     def _mark_parent(self, sender: str) -> bool:
         """ "ok mom", "mẹ ơi": the speaker before, if it is someone else, is the sender's parent."""
         other = self._last_sender
-        if other is None or other == sender or other in self.parents:
+        if other is None or other == sender:
             return False
-        if len(self.parents) >= MAX_SPEAKERS:
+        return self._mark_family(other)
+
+    def _mark_family(self, other: str) -> bool:
+        """``other`` is the young person's family (a parent, or a brother or sister who says
+        "mẹ dặn"): what a family says is judged as a family's (categories not_from_parent)."""
+        if other in self.parents or len(self.parents) >= MAX_SPEAKERS:
             return False
         self.parents.add(other)
         state = self.speakers.get(other)

@@ -55,6 +55,9 @@ FRAME_KINDS = (
     "clause_break",
     # the speaker addresses the other one as their parent ("ok mom", "mẹ ơi", "merci papa")
     "parent_address",
+    # the speaker speaks of the listener's parent as their own, bare, as a brother or sister
+    # does ("mẹ dặn tối nay hai đứa tự nấu cơm", "bố bận họp, tao qua đón"): family
+    "family_voice",
     # a message that is only an age ("15", "14 tuổi"): a minor's answer only right after the
     # other speaker asked for the age (conversation), a number like any other elsewhere
     "age_answer",
@@ -72,6 +75,7 @@ MESSAGE_FRAMES = frozenset(
         "frame:age_gap",
         "frame:peer",
         "frame:parent_address",
+        "frame:family_voice",
         "frame:age_answer",
     }
 )
