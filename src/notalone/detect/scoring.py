@@ -56,9 +56,14 @@ def score_speaker(
     )
     floor = knowledge.min_rule_score
     rule_risk, rule_category, rule_name = 0.0, None, None
+    # A category that its naming tactics do not name (online kidnapping without the officer,
+    # the accusation, the room or the ransom) fires only if no named category's rule does:
+    # "turn ur location off" and "delete this after" from a groomer are grooming.
+    fallback: tuple[float, str, str] | None = None
     for cid, cat in knowledge.categories.items():
         if (peer and cat.not_between_peers) or (parent and cat.not_from_parent):
             continue
+        unnamed = bool(cat.named_by) and not any(best.get(t, 0.0) > 0.0 for t in cat.named_by)
         for n, rule in enumerate(cat.rules):
             if (
                 (rule.needs_minor and not minor)
@@ -76,8 +81,13 @@ def score_speaker(
                 group_best.append(g)
             else:
                 risk = rule.risk * (0.85 + 0.15 * min(group_best))
-                if risk > rule_risk:
+                if unnamed:
+                    if fallback is None or risk > fallback[0]:
+                        fallback = (risk, cid, f"{cid}#{n}")
+                elif risk > rule_risk:
                     rule_risk, rule_category, rule_name = risk, cid, f"{cid}#{n}"
+    if rule_category is None and fallback is not None:
+        rule_risk, rule_category, rule_name = fallback
     if rule_category is not None:
         # The whole arc (trust, pressure, isolation, demand) is worse than its first two steps:
         # every further confident tactic pushes the risk up a little. Many tactics may also add
