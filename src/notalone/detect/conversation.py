@@ -445,9 +445,8 @@ class ConversationState:
             return False  # "whats your password?" alone is too little style to read
         category = self.knowledge.categories.get(state.risk.category or "")
         if category is not None and category.not_from_parent and name in self.parents:
-            return (
-                False  # a family's words are not a groomer's or a kidnapper's, whatever the style
-            )
+            # a family's words are not a groomer's or a kidnapper's, whatever the style
+            return False
         if category is None or self.minor:
             return True
         # The model read predators' chats and cannot tell them from adults' sexual chat: when

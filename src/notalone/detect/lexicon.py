@@ -182,6 +182,18 @@ class Knowledge:
         """Whether any rule asks for a tactic in several messages (then scoring needs them)."""
         return any(r.repeat > 1 for c in self.categories.values() for r in c.rules)
 
+    @functools.cached_property
+    def family_only_tactics(self) -> frozenset[str]:
+        """Tactics that point only at categories no parent commits (not_from_parent): from the
+        young person's family, "tiền chuộc là 1 ly trà sữa" or "đừng nói với mẹ nhé" (a
+        surprise) adds no risk (see score_speaker)."""
+        pointing: dict[str, bool] = {}
+        for cat in self.categories.values():
+            for tactic, weight in cat.weights.items():
+                if weight > 0:
+                    pointing[tactic] = pointing.get(tactic, True) and cat.not_from_parent
+        return frozenset(t for t, only in pointing.items() if only)
+
     def recognizers(self) -> list[PatternRecognizer]:
         return [r for p in self.packs.values() for r in (*p.recognizers, *p.frames)]
 

@@ -50,7 +50,7 @@ def score_speaker(
     if not best:
         return SpeakerRisk(0.0, None, None)
     tactics = knowledge.tactics
-    family_only = _family_excluded(knowledge) if parent else frozenset()
+    family_only = knowledge.family_only_tactics if parent else frozenset()
     base = noisy_or(
         [tactics[t].severity * s for t, s in best.items() if t in tactics and t not in family_only]
     )
@@ -99,18 +99,6 @@ def score_speaker(
         arc = min(1.0, rule_risk + 0.03 * max(0, confident - 2) + 0.05 * base * (1.0 - rule_risk))
         return SpeakerRisk(max(arc, base), rule_category, rule_name)
     return SpeakerRisk(base, best_category(best, knowledge), None)
-
-
-def _family_excluded(knowledge: Knowledge) -> frozenset[str]:
-    """Tactics that point only at categories no parent commits (not_from_parent): from the
-    young person's family, "tiền chuộc là 1 ly trà sữa" or "đừng nói với mẹ nhé" (a surprise)
-    adds no risk."""
-    pointing: dict[str, bool] = {}
-    for cat in knowledge.categories.values():
-        for tactic, weight in cat.weights.items():
-            if weight > 0:
-                pointing[tactic] = pointing.get(tactic, True) and cat.not_from_parent
-    return frozenset(t for t, only in pointing.items() if only)
 
 
 def best_category(best: Mapping[str, float], knowledge: Knowledge) -> str | None:
