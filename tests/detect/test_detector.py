@@ -992,3 +992,28 @@ def test_a_child_who_cuts_contact_and_then_asks_for_money_is_passing_on_orders()
     # the same request for money without the cut contact is a child's own words
     alone = [lines[0], lines[2], lines[3]]
     assert DET.analyze(_chat(*alone, child="khoa", lang="vi")).first_alert_at is None
+
+
+def test_a_sibling_joking_about_ransom_is_family_not_a_kidnapper() -> None:
+    ransom = ("tu", "Tao bắt cóc mày rồi. Muốn an toàn thì chuẩn bị tiền chuộc 😈")
+    sibling = _chat(("tu", "bố bận họp, tao qua đón mày"), ("na", "ok anh"), ransom, child="na")
+    stranger = _chat(("tu", "ra cổng trường đi, tao qua đón mày"), ("na", "ok"), ransom, child="na")
+    assert DET.analyze(sibling).first_alert_at is None
+    assert DET.analyze(stranger).first_alert_at == 2
+
+
+def test_an_adult_who_gives_his_age_to_a_minor_talks_across_an_age_gap() -> None:
+    def chat(*adult_age: str) -> dict[str, Any]:
+        lines = [("sk8", "asl?"), ("kay", "13 f ohio u"), *(("sk8", a) for a in adult_age)]
+        return _chat(*lines, ("kay", "oh cool"), ("sk8", "u home alone rn?"), child="kay")
+
+    assert DET.analyze(chat("24 m indy lol not that far")).level in HIGH
+    assert DET.analyze(chat("lol not that far")).level not in HIGH
+
+
+def test_an_age_cue_inside_quotation_marks_is_someone_elses() -> None:
+    quoted = DET.analyzer.analyze(
+        'they posted the messages. he would say stuff like "ur so mature for ur age" and more'
+    )
+    assert not quoted.age_gap and not quoted.minor
+    assert DET.analyzer.analyze("ur so mature for ur age").age_gap
