@@ -1017,3 +1017,18 @@ def test_an_age_cue_inside_quotation_marks_is_someone_elses() -> None:
     )
     assert not quoted.age_gap and not quoted.minor
     assert DET.analyzer.analyze("ur so mature for ur age").age_gap
+
+
+def test_a_chat_that_opens_with_dad_can_u_pick_me_up_names_the_one_who_answers() -> None:
+    def chat(opening: str) -> dict[str, Any]:
+        return _chat(
+            ("kid", opening),
+            ("u9", "ok. is ur mom home or still at grandmas?"),
+            ("kid", "grandmas i think"),
+            ("u9", "ill come pick u up, wait inside. send me a pic of the form"),
+            ("u9", "and dont tell jack we r getting pizza, our secret"),
+            child="kid",
+        )
+
+    assert DET.analyze(chat("dad can u pick me up from practice")).level not in HIGH
+    assert DET.analyze(chat("can u pick me up from practice")).level in HIGH

@@ -168,6 +168,8 @@ class ConversationState:
         self._minors_said: set[str] = set()
         # Whom the other side calls mom or dad, or whose name is "Mẹ" / "Dad" (bounded too).
         self.parents: set[str] = set()
+        # who opened the chat calling the other one "mom" or "dad", until that one answers
+        self._parent_pending: str | None = None
         self._last_sender: str | None = None
         self.lang = lang
         self.country = country or knowledge.default_country
@@ -242,6 +244,9 @@ class ConversationState:
             changed = True
         if analysis.calls_parent and self._mark_parent(message.sender):
             changed = True
+        elif self._parent_pending is not None and message.sender != self._parent_pending:
+            changed |= self._mark_family(message.sender)
+            self._parent_pending = None
         if analysis.family_voice and message.sender != self.child:
             changed |= self._mark_family(message.sender)
         self._last_sender = message.sender
@@ -491,9 +496,13 @@ class ConversationState:
         return state
 
     def _mark_parent(self, sender: str) -> bool:
-        """ "ok mom", "mẹ ơi": the speaker before, if it is someone else, is the sender's parent."""
+        """ "ok mom", "mẹ ơi": the speaker before, if it is someone else, is the sender's parent.
+        A chat that opens with "dad can u pick me up" names the one who answers."""
         other = self._last_sender
-        if other is None or other == sender:
+        if other is None:
+            self._parent_pending = sender
+            return False
+        if other == sender:
             return False
         return self._mark_family(other)
 
