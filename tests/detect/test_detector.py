@@ -1032,3 +1032,27 @@ def test_a_chat_that_opens_with_dad_can_u_pick_me_up_names_the_one_who_answers()
 
     assert DET.analyze(chat("dad can u pick me up from practice")).level not in HIGH
     assert DET.analyze(chat("can u pick me up from practice")).level in HIGH
+
+
+def test_a_brother_who_speaks_of_mom_as_his_own_is_family() -> None:
+    def chat(opening: str, secret: str) -> dict[str, Any]:
+        return _chat(
+            ("al", opening),
+            ("em", "omg no"),
+            ("al", "send me a pic of this jake so i can judge"),
+            ("em", "no"),
+            ("al", secret),
+            child="em",
+        )
+
+    brother = chat("heard from mom u have a boyfriend", "dont tell mom but im coming home sat")
+    stranger = chat("heard u have a boyfriend", "dont tell ur mom but im coming over sat")
+    assert DET.analyze(brother).level not in HIGH
+    assert DET.analyze(stranger).level in HIGH
+
+
+def test_a_young_person_retelling_what_he_said_is_not_demanding_secrecy() -> None:
+    told = DET.analyzer.analyze("i did. he also said dont tell ne1 we talked")
+    said = DET.analyzer.analyze("dont tell ne1 we talked")
+    assert all("reported_speech" in h.modifiers for h in told.hits)
+    assert [h.modifiers for h in said.hits] == [()]
