@@ -1056,3 +1056,11 @@ def test_a_young_person_retelling_what_he_said_is_not_demanding_secrecy() -> Non
     said = DET.analyzer.analyze("dont tell ne1 we talked")
     assert all("reported_speech" in h.modifiers for h in told.hits)
     assert [h.modifiers for h in said.hits] == [()]
+
+
+def test_a_grandparent_thanked_is_family_but_meme_without_accents_is_not_a_grandmother() -> None:
+    for text in ("thank u grandma!!", "merci mamie !", "cháu cảm ơn bà ngoại ạ"):
+        assert DET.analyzer.analyze(text).calls_parent, text
+    # "même" typed without accents reads "meme" (also "mémé"): a kidnapper's victim asking
+    # "d'accord. meme a mes parents ?" does not make the fake officer a grandparent
+    assert not DET.analyzer.analyze("d'accord. meme a mes parents ?").calls_parent
