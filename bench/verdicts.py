@@ -2,9 +2,10 @@
 
 A change to the knowledge or the engine is judged by what it does to every verdict, not only to
 the totals: this script runs the scan path (``Detector.analyze``) over labelled JSONL files,
-prints per-file totals (harmful alerted, alerted at or before ``must_alert_by``, false alarms on
-benign, category right on alerts), and saves one row per conversation so that two runs can be
-compared conversation by conversation.
+prints per-file totals (harmful alerted; alerted at or before ``must_alert_by``, where a harmful
+conversation without one counts once alerted; false alarms on benign; category right on
+alerts), and saves one row per conversation so that two runs can be compared conversation by
+conversation.
 
     python bench/verdicts.py tests/data/dev*.jsonl --out /tmp/now.json
     python bench/verdicts.py tests/data/dev*.jsonl --tree /tmp/base --out /tmp/base.json
@@ -38,40 +39,40 @@ def _start(tree: str | None) -> None:
     _detector = Detector.default()
 
 
-def _verdict(item: tuple[str, str]) -> Row:
-    from notalone.detect.evaluation import label_of
+def _verdicts(path: str) -> tuple[list[Row], list[str]]:
+    """One file's verdicts, read by the project's own reader (bad lines are reported, the rest
+    of the file is still scanned), with the tree this worker imported."""
+    from notalone.detect.evaluation import load_labelled
 
-    name, line = item
-    obj = json.loads(line)
-    label = label_of(obj)
-    result = _detector.analyze(obj)
-    return (
-        name,
-        str(obj.get("id")),
-        label.harmful,
-        label.category,
-        label.must_alert_by,
-        result.first_alert_at,
-        result.category,
-    )
-
-
-def _lines(paths: Sequence[str]) -> list[tuple[str, str]]:
-    items: list[tuple[str, str]] = []
-    for path in paths:
-        with open(path, encoding="utf-8") as fh:
-            items.extend((Path(path).name, line) for line in fh if line.strip())
-    return items
+    data = load_labelled([path])
+    name = Path(path).name
+    rows: list[Row] = []
+    for label, conv in zip(data.labels, data.conversations, strict=True):
+        result = _detector.analyze(conv)
+        rows.append(
+            (
+                name,
+                label.id,
+                label.harmful,
+                label.category,
+                label.must_alert_by,
+                result.first_alert_at,
+                result.category,
+            )
+        )
+    return rows, data.problems
 
 
-def run(paths: Sequence[str], tree: str | None, jobs: int) -> list[Row]:
-    items = _lines(paths)
+def run(paths: Sequence[str], tree: str | None, jobs: int) -> tuple[list[Row], list[str]]:
+    """Every file's verdicts (a file is one task: each worker reads with its own tree)."""
     if jobs == 1 and tree is None:
         # in this process: the tree is the one already importable
         _start(None)
-        return [_verdict(item) for item in items]
-    with Pool(jobs, initializer=_start, initargs=(tree,)) as pool:
-        return pool.map(_verdict, items, chunksize=20)
+        parts = [_verdicts(p) for p in paths]
+    else:
+        with Pool(jobs, initializer=_start, initargs=(tree,)) as pool:
+            parts = pool.map(_verdicts, paths, chunksize=1)
+    return [r for rows, _ in parts for r in rows], [m for _, problems in parts for m in problems]
 
 
 def totals(rows: Iterable[Row]) -> dict[str, dict[str, int]]:
@@ -140,7 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not args.files:
         parser.error("give labelled files, or --diff BEFORE AFTER")
-    rows = run(args.files, args.tree, max(1, args.jobs))
+    rows, problems = run(args.files, args.tree, max(1, args.jobs))
+    for problem in problems:
+        print(f"skipped {problem}", file=sys.stderr)
     print(report(rows))
     if args.out:
         Path(args.out).write_text(json.dumps(rows), encoding="utf-8")
