@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from notalone.detect import Detector, InputError, Message
+from notalone.detect.conversation import ConversationState
 
 DET = Detector.default()
 HIGH = ("high", "critical")
@@ -1064,3 +1065,56 @@ def test_a_grandparent_thanked_is_family_but_meme_without_accents_is_not_a_grand
     # "même" typed without accents reads "meme" (also "mémé"): a kidnapper's victim asking
     # "d'accord. meme a mes parents ?" does not make the fake officer a grandparent
     assert not DET.analyzer.analyze("d'accord. meme a mes parents ?").calls_parent
+
+
+class _FixedReading:
+    """A learned stage that reads every speaker at one calibrated probability."""
+
+    def __init__(self, p: float) -> None:
+        self.p = p
+
+    def message_probability(self, folded: str) -> float:
+        return self.p
+
+    def new_aggregate(self) -> Any:
+        stage = self
+
+        class _Agg:
+            def update(self, _: float) -> float:
+                return stage.p
+
+        return _Agg()
+
+    def message_category(self, folded: str) -> str:
+        return "grooming"
+
+
+def _home_alone_probe(reading: float, sender: str = "jim_4f") -> ConversationState:
+    state = DET.new_conversation(child="kid")
+    state._learned = _FixedReading(reading)  # type: ignore[assignment]
+    for who, text in [
+        (sender, "hey whats up"),
+        ("kid", "nm. mom works nights on weds"),
+        (sender, "so ur all alone wed nites?"),
+    ]:
+        state.observe(Message(who, text))
+    return state
+
+
+def test_one_casual_probe_alerts_when_the_model_reads_the_speaker_as_a_predator() -> None:
+    assert _home_alone_probe(0.3).first_alert_at == 2
+    assert _home_alone_probe(0.3).assessment.category == "grooming"
+    assert _home_alone_probe(0.02).first_alert_at is None  # an ordinary reading: no alert
+    assert _home_alone_probe(0.3, sender="Mom").first_alert_at is None  # a parent asks too
+
+
+def test_the_models_reading_crossing_the_rules_threshold_rescores_the_speaker() -> None:
+    # the probe came first, with an ordinary reading; the reading rises later: the rule now
+    # fires without any new tactic evidence
+    state = _home_alone_probe(0.02)
+    assert state.first_alert_at is None
+    stage = state._learned
+    assert isinstance(stage, _FixedReading)
+    stage.p = 0.4
+    state.observe(Message("jim_4f", "lol"))
+    assert state.first_alert_at == 3

@@ -80,3 +80,15 @@ def test_every_modifier_the_engine_explains_has_words_in_every_language() -> Non
     for lang, pack in knowledge.packs.items():
         missing = [m for m in _MODIFIER_KEYS if m not in pack.advice.get("modifiers", {})]
         assert not missing, f"{lang}: no text for modifiers {missing}"
+
+
+@pytest.mark.parametrize("value", ["'high'", "1.5", "-0.1", "true"])
+def test_a_rule_asking_for_a_learned_reading_out_of_range_is_refused(
+    knowledge_copy: Path, value: str
+) -> None:
+    path = knowledge_copy / "categories.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "needs_learned: 0.1" in text
+    path.write_text(text.replace("needs_learned: 0.1", f"needs_learned: {value}"))
+    with pytest.raises(KnowledgeError, match="needs_learned must be a number from 0 to 1"):
+        _load(knowledge_copy)

@@ -411,6 +411,13 @@ class ConversationState:
             speaker.learned_category_known = False
         q = agg.update(p)
         last = speaker.learned_p
+        if speaker.best and any(
+            min(q, last) < t <= max(q, last) for t in self.knowledge.learned_thresholds
+        ):
+            # a rule that asks for the model's reading may start or stop to fire
+            speaker.learned_p = q
+            speaker.risk = self._score(name, speaker)
+            return True
         if abs(q - last) < LEARNED_STEP and not crossed:
             # small moves re-assess only when they change the level (assessing is not free)
             levels = self.knowledge.level_thresholds
@@ -529,6 +536,7 @@ class ConversationState:
             peer=state.peer and not state.age_gap,
             again=_again(state) if self.knowledge.has_repeat_rules else None,
             parent=name in self.parents,
+            learned=state.learned_p,
         )
 
     def _rescore_all(self) -> None:

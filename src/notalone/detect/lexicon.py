@@ -112,6 +112,10 @@ class Rule:
     # Each group must also be met in this many different messages of the speaker: a sale whose
     # "deposit first" comes back as "one more fee" (each alone what an honest seller may say).
     repeat: int = 1
+    # Only at a speaker whom the learned stage reads at least this harmful (its calibrated
+    # per-speaker probability): one step that family and friends also take ("so ur home alone
+    # tonight?") counts from a speaker whose words read like a predator's.
+    needs_learned: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +185,13 @@ class Knowledge:
     def has_repeat_rules(self) -> bool:
         """Whether any rule asks for a tactic in several messages (then scoring needs them)."""
         return any(r.repeat > 1 for c in self.categories.values() for r in c.rules)
+
+    @functools.cached_property
+    def learned_thresholds(self) -> tuple[float, ...]:
+        """The learned readings rules ask for (``needs_learned``): crossing one re-scores."""
+        return tuple(
+            sorted({r.needs_learned for c in self.categories.values() for r in c.rules} - {0.0})
+        )
 
     @functools.cached_property
     def family_only_tactics(self) -> frozenset[str]:
@@ -315,6 +326,12 @@ def _load_tactics(path: Path) -> dict[str, TacticSpec]:
     return out
 
 
+def _probability(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+        raise KnowledgeError(f"{where} must be a number from 0 to 1, not {value!r}")
+    return float(value)
+
+
 def _load_categories(
     path: Path, tactics: Mapping[str, TacticSpec]
 ) -> tuple[dict[str, CategorySpec], float, dict[str, float], tuple[frozenset[str], ...]]:
@@ -340,6 +357,7 @@ def _load_categories(
                     bool(rule.get("unless_adult", False)),
                     bool(rule.get("needs_age_gap", False)),
                     int(rule.get("repeat", 1)),
+                    _probability(rule.get("needs_learned", 0.0), f"{path}: {cid}: needs_learned"),
                 )
             )
         named_by = frozenset(str(t) for t in spec.get("named_by", []))

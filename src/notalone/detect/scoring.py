@@ -38,6 +38,7 @@ def score_speaker(
     peer: bool = False,
     again: Mapping[str, float] | None = None,
     parent: bool = False,
+    learned: float = 0.0,
 ) -> SpeakerRisk:
     """``best`` maps a tactic to the best (frame-adjusted) score this speaker showed;
     ``minor`` says whether the conversation shows a minor (rules may need one); ``adult``,
@@ -46,7 +47,8 @@ def score_speaker(
     this speaker said they are a minor too (and never talked as an adult to one); ``again``
     maps a tactic to its best score in a message other than its best one (rules with
     ``repeat: 2``); ``parent``, whether the other side calls this speaker mom or dad (or the
-    speaker's name says so)."""
+    speaker's name says so); ``learned``, the learned stage's calibrated reading of this
+    speaker (rules with ``needs_learned``)."""
     if not best:
         return SpeakerRisk(0.0, None, None)
     tactics = knowledge.tactics
@@ -69,6 +71,7 @@ def score_speaker(
                 (rule.needs_minor and not minor)
                 or (rule.unless_adult and adult)
                 or (rule.needs_age_gap and (not age_gap or adult))
+                or learned < rule.needs_learned
             ):
                 continue
             need = floor if rule.min_score is None else rule.min_score
