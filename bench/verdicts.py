@@ -22,7 +22,8 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from multiprocessing import Pool
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +71,13 @@ def run(paths: Sequence[str], tree: str | None, jobs: int) -> tuple[list[Row], l
         _start(None)
         parts = [_verdicts(p) for p in paths]
     else:
-        with Pool(jobs, initializer=_start, initargs=(tree,)) as pool:
-            parts = pool.map(_verdicts, paths, chunksize=1)
+        # not multiprocessing.Pool: when the knowledge fails to load in a worker, it starts
+        # new workers forever; the executor fails at once and says so
+        try:
+            with ProcessPoolExecutor(jobs, initializer=_start, initargs=(tree,)) as pool:
+                parts = list(pool.map(_verdicts, paths))
+        except BrokenProcessPool as exc:
+            raise SystemExit(f"a worker could not start (does the knowledge load?): {exc}") from exc
     return [r for rows, _ in parts for r in rows], [m for _, problems in parts for m in problems]
 
 
