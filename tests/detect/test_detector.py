@@ -1093,7 +1093,7 @@ def _home_alone_probe(reading: float, sender: str = "jim_4f") -> ConversationSta
     state = DET.new_conversation(child="kid")
     state._learned = _FixedReading(reading)  # type: ignore[assignment]
     for who, text in [
-        (sender, "hey whats up"),
+        (sender, "hey whats up, how was the game today, did ur team win it this time"),
         ("kid", "nm. mom works nights on weds"),
         (sender, "so ur all alone wed nites?"),
     ]:
@@ -1106,6 +1106,15 @@ def test_one_casual_probe_alerts_when_the_model_reads_the_speaker_as_a_predator(
     assert _home_alone_probe(0.3).assessment.category == "grooming"
     assert _home_alone_probe(0.02).first_alert_at is None  # an ordinary reading: no alert
     assert _home_alone_probe(0.3, sender="Mom").first_alert_at is None  # a parent asks too
+
+
+def test_the_models_reading_of_a_few_words_is_no_reading() -> None:
+    # the same probe from a speaker who wrote too few words for the model's reading to count
+    state = DET.new_conversation(child="kid")
+    state._learned = _FixedReading(0.3)  # type: ignore[assignment]
+    for who, text in [("jim_4f", "hey"), ("kid", "hi"), ("jim_4f", "so ur all alone wed nites?")]:
+        state.observe(Message(who, text))
+    assert state.first_alert_at is None
 
 
 def test_the_models_reading_crossing_the_rules_threshold_rescores_the_speaker() -> None:

@@ -88,7 +88,7 @@ def test_a_rule_asking_for_a_learned_reading_out_of_range_is_refused(
 ) -> None:
     path = knowledge_copy / "categories.yaml"
     text = path.read_text(encoding="utf-8")
-    assert "needs_learned: 0.1" in text
-    path.write_text(text.replace("needs_learned: 0.1", f"needs_learned: {value}"))
+    assert "needs_learned: 0.05" in text
+    path.write_text(text.replace("needs_learned: 0.05", f"needs_learned: {value}"))
     with pytest.raises(KnowledgeError, match="needs_learned must be a number from 0 to 1"):
         _load(knowledge_copy)

@@ -411,8 +411,11 @@ class ConversationState:
             speaker.learned_category_known = False
         q = agg.update(p)
         last = speaker.learned_p
+        now_read = q if speaker.learned_words >= MIN_STYLE_WORDS else 0.0
+        read_before = 0.0 if crossed or speaker.learned_words < MIN_STYLE_WORDS else last
         if speaker.best and any(
-            min(q, last) < t <= max(q, last) for t in self.knowledge.learned_thresholds
+            min(now_read, read_before) < t <= max(now_read, read_before)
+            for t in self.knowledge.learned_thresholds
         ):
             # a rule that asks for the model's reading may start or stop to fire
             speaker.learned_p = q
@@ -536,7 +539,8 @@ class ConversationState:
             peer=state.peer and not state.age_gap,
             again=_again(state) if self.knowledge.has_repeat_rules else None,
             parent=name in self.parents,
-            learned=state.learned_p,
+            # like the corroboration, the model's reading of a few words is no reading
+            learned=state.learned_p if state.learned_words >= MIN_STYLE_WORDS else 0.0,
         )
 
     def _rescore_all(self) -> None:
