@@ -1127,3 +1127,29 @@ def test_the_models_reading_crossing_the_rules_threshold_rescores_the_speaker() 
     stage.p = 0.4
     state.observe(Message("jim_4f", "lol"))
     assert state.first_alert_at == 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a negated list: the negator reaches past "hay" (dev46 vi)
+        "Lưu ý: công an KHÔNG gửi link cài ứng dụng, KHÔNG yêu cầu chuyển tiền hay cung cấp "
+        "mật khẩu ngân hàng qua Zalo.",
+        # the bank's own short number, not a callback scam's (dev46 fr)
+        "BNP Paribas : code 582193 pour valider l'ajout du bénéficiaire LOUVET ANNE. Ne le "
+        "communiquez jamais, même à un conseiller BNP Paribas. Si vous n'êtes pas à l'origine de "
+        "cette demande, appelez le 3477.",
+    ],
+)
+def test_official_warnings_and_codes_stay_below_high(text: str) -> None:
+    assert DET.new_conversation().add(Message("x", text)).level in ("none", "low", "medium")
+
+
+def test_a_callback_to_a_full_number_is_still_phishing() -> None:
+    text = (
+        "Si vous n'êtes pas à l'origine de cette opération, contactez immédiatement le service "
+        "fraude au 09 70 55 12 34."
+    )
+    assert any(
+        e.tactic == "phishing_link" for e in DET.new_conversation().add(Message("x", text)).evidence
+    )
