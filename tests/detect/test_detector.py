@@ -1153,3 +1153,12 @@ def test_a_callback_to_a_full_number_is_still_phishing() -> None:
     assert any(
         e.tactic == "phishing_link" for e in DET.new_conversation().add(Message("x", text)).evidence
     )
+
+
+def test_a_teachers_new_number_alone_is_no_alert_but_money_to_a_new_account_is() -> None:
+    notice = "Cô Hoa đây, cô bị mất điện thoại nên dùng số mới này, các em lưu lại nhé"
+    state = DET.new_conversation(child="em")
+    assert state.add(Message("0797342681", notice)).level in ("none", "low", "medium")
+    state.add(Message("em", "dạ vâng ạ"))
+    demand = "Em nhắn bố mẹ chuyển giúp cô tiền quỹ lớp 650k vào stk mới của cô: 0797342681"
+    assert state.add(Message("0797342681", demand)).level in ("high", "critical")
