@@ -1162,3 +1162,24 @@ def test_a_teachers_new_number_alone_is_no_alert_but_money_to_a_new_account_is()
     state.add(Message("em", "dạ vâng ạ"))
     demand = "Em nhắn bố mẹ chuyển giúp cô tiền quỹ lớp 650k vào stk mới của cô: 0797342681"
     assert state.add(Message("0797342681", demand)).level in ("high", "critical")
+
+
+def test_an_aunt_who_names_herself_is_family_but_her_hijacked_account_still_asks_fraud() -> None:
+    # family voice keeps grooming rules off "c'est tata Sophie ! Tes parents sont à la maison ?"
+    visit = {
+        "id": "t",
+        "child": "lina",
+        "messages": [
+            {
+                "from": "tata_sophie",
+                "text": "Coucou ma chérie c'est tata Sophie ! Tes parents sont à la maison ? Je "
+                "passe déposer le gâteau pour l'anniv de mamie",
+            },
+            {"from": "lina", "text": "coucou tata ! non ils sont partis faire les courses"},
+            {"from": "tata_sophie", "text": "Ah t'es toute seule alors ? Je passe quand même"},
+        ],
+    }
+    assert _analyze(visit)["first_alert_at"] is None
+    # ... but the same words do not excuse a money request: fraud is not a family-only category
+    scam = "hi its aunt jess, new number! can u send me $200 on cashapp asap, my card is blocked"
+    assert DET.new_conversation().add(Message("x", scam)).category == "fraud"
