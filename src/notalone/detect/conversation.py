@@ -87,6 +87,12 @@ TACTIC_EVIDENCE = 0.2
 MIN_STYLE_WORDS = 12  # words a speaker must have written before the model alone may alert
 
 
+def _rule_reading(learned_p: float, words: int) -> float:
+    """The model's reading as rules with ``needs_learned`` see it: like the corroboration, the
+    reading of a few words is no reading."""
+    return learned_p if words >= MIN_STYLE_WORDS else 0.0
+
+
 def _learned_share(tactic_risk: float, learned_p: float) -> float:
     if tactic_risk >= TACTIC_EVIDENCE or learned_p >= LEARNED_ALONE_SURE:
         return learned_p
@@ -401,6 +407,7 @@ class ConversationState:
         # The model reads topics; a warning, a news story or a quoted scam share the topic of an
         # attack. The frames that discount the patterns discount the model's reading too.
         p = stage.message_probability(folded) * factor
+        read_before = _rule_reading(speaker.learned_p, speaker.learned_words)
         crossed = False
         if speaker.learned_words < MIN_STYLE_WORDS:
             speaker.learned_words += len(TOKEN_RE.findall(folded))
@@ -411,8 +418,7 @@ class ConversationState:
             speaker.learned_category_known = False
         q = agg.update(p)
         last = speaker.learned_p
-        now_read = q if speaker.learned_words >= MIN_STYLE_WORDS else 0.0
-        read_before = 0.0 if crossed or speaker.learned_words < MIN_STYLE_WORDS else last
+        now_read = _rule_reading(q, speaker.learned_words)
         if speaker.best and any(
             min(now_read, read_before) < t <= max(now_read, read_before)
             for t in self.knowledge.learned_thresholds
@@ -539,8 +545,7 @@ class ConversationState:
             peer=state.peer and not state.age_gap,
             again=_again(state) if self.knowledge.has_repeat_rules else None,
             parent=name in self.parents,
-            # like the corroboration, the model's reading of a few words is no reading
-            learned=state.learned_p if state.learned_words >= MIN_STYLE_WORDS else 0.0,
+            learned=_rule_reading(state.learned_p, state.learned_words),
         )
 
     def _rescore_all(self) -> None:
