@@ -1164,15 +1164,19 @@ def test_a_teachers_new_number_alone_is_no_alert_but_money_to_a_new_account_is()
     assert state.add(Message("0797342681", demand)).level in ("high", "critical")
 
 
-def test_an_aunt_who_names_herself_is_family_but_her_hijacked_account_still_asks_fraud() -> None:
-    # family voice keeps grooming rules off "c'est tata Sophie ! Tes parents sont à la maison ?"
+@pytest.mark.parametrize("naming", ["c'est tata Sophie", "c est tata Sophie", "cest tata Sophie"])
+def test_an_aunt_who_names_herself_is_family_but_her_hijacked_account_still_asks_fraud(
+    naming: str,
+) -> None:
+    # family voice keeps grooming rules off "c'est tata Sophie ! Tes parents sont à la maison ?",
+    # however the apostrophe is typed
     visit = {
         "id": "t",
         "child": "lina",
         "messages": [
             {
                 "from": "tata_sophie",
-                "text": "Coucou ma chérie c'est tata Sophie ! Tes parents sont à la maison ? Je "
+                "text": f"Coucou ma chérie {naming} ! Tes parents sont à la maison ? Je "
                 "passe déposer le gâteau pour l'anniv de mamie",
             },
             {"from": "lina", "text": "coucou tata ! non ils sont partis faire les courses"},
