@@ -838,14 +838,6 @@ def test_a_parent_by_name_meets_no_grooming_rule(parent: str) -> None:
     assert _analyze(_home_alone_pic(parent))["level"] in ("none", "low", "medium")
 
 
-def test_the_owner_of_an_exported_phone_is_me_not_mẹ() -> None:
-    # "me" is how an export names the phone's owner, though "mẹ" without accents is "me"
-    # (speakers.yaml: owner_names): the owner's words are judged as anyone's
-    result = _analyze(_home_alone_pic("me"))
-    assert result["level"] in ("high", "critical") and result["category"] == "grooming"
-    assert _analyze(_home_alone_pic("Mẹ"))["level"] in ("none", "low", "medium")
-
-
 def test_the_same_words_from_a_stranger_are_grooming() -> None:
     result = _analyze(_home_alone_pic("Bố Hùng"))  # a first name after the word: not a parent
     assert result["level"] in ("high", "critical") and result["category"] == "grooming"

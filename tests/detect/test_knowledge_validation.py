@@ -92,12 +92,3 @@ def test_a_rule_asking_for_a_learned_reading_out_of_range_is_refused(
     path.write_text(text.replace("needs_learned: 0.05", f"needs_learned: {value}"))
     with pytest.raises(KnowledgeError, match="needs_learned must be a number from 0 to 1"):
         _load(knowledge_copy)
-
-
-def test_owner_names_that_are_not_a_list_of_names_are_refused(knowledge_copy: Path) -> None:
-    path = knowledge_copy / "speakers.yaml"
-    text = path.read_text(encoding="utf-8")
-    assert "owner_names: [me, Me, ME]" in text
-    path.write_text(text.replace("owner_names: [me, Me, ME]", "owner_names: me"))
-    with pytest.raises(KnowledgeError, match="owner_names must be a list of names"):
-        _load(knowledge_copy)

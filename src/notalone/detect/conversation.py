@@ -507,9 +507,7 @@ class ConversationState:
                 state = self.speakers.get(name)
             if state is None:
                 state = self.speakers[name] = SpeakerState()
-                if name not in self.knowledge.owner_names and _parent_name(
-                    name, self.knowledge.parent_names
-                ):
+                if _parent_name(name, self.knowledge.parent_names):
                     self.parents.add(name)
         return state
 

@@ -176,7 +176,6 @@ class Knowledge:
     index: PatternIndex  # tactics and warning frames
     context_index: PatternIndex  # negation, reported speech, news, everyday context, condition
     parent_names: frozenset[str] = frozenset()  # folded display names of a parent (speakers.yaml)
-    owner_names: frozenset[str] = frozenset()  # the phone owner's name in an export, as written
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -291,7 +290,6 @@ def load_knowledge(root: str | None = None) -> Knowledge:
         index=index,
         context_index=context_index,
         parent_names=_load_parent_names(base / "speakers.yaml"),
-        owner_names=_load_owner_names(base / "speakers.yaml"),
     )
 
 
@@ -307,15 +305,6 @@ def _load_parent_names(path: Path) -> frozenset[str]:
     names = _require(_read(path), "parent_names", dict, path)
     keys = (display_name_key(str(n)) for ns in names.values() for n in ns)
     return frozenset(k for k in keys if k)
-
-
-def _load_owner_names(path: Path) -> frozenset[str]:
-    if not path.exists():
-        return frozenset()
-    names = _read(path).get("owner_names", [])
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise KnowledgeError(f"{path}: owner_names must be a list of names")
-    return frozenset(names)
 
 
 def _load_tactics(path: Path) -> dict[str, TacticSpec]:
