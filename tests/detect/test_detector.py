@@ -1187,3 +1187,28 @@ def test_an_aunt_who_names_herself_is_family_but_her_hijacked_account_still_asks
     # ... but the same words do not excuse a money request: fraud is not a family-only category
     scam = "hi its aunt jess, new number! can u send me $200 on cashapp asap, my card is blocked"
     assert DET.new_conversation().add(Message("x", scam)).category == "fraud"
+
+
+def _ransom_from_childs_phone(listener: str) -> dict[str, Any]:
+    return {
+        "id": "t",
+        "lang": "vi",
+        "child": "lan",
+        "messages": [
+            {"from": listener, "text": "Lan ơi nghe máy đi con"},
+            {"from": "lan", "text": "Bố mẹ cứu con"},
+            {
+                "from": "lan",
+                "text": "Con gái ông bà đang trong tay bọn tao. Chuyển 500 triệu trước 6h tối, "
+                "ko thì đừng mong gặp lại nó",
+            },
+        ],
+    }
+
+
+def test_a_ransom_from_the_childs_phone_to_a_parent_is_the_captors() -> None:
+    # categories.yaml captor_voice: the captor writes from the phone they took
+    result = _analyze(_ransom_from_childs_phone("Mẹ"))
+    assert result["first_alert_at"] == 2 and result["category"] == "online_kidnapping"
+    # to a friend the same words are a retelling or a joke: the child's words weigh little
+    assert _analyze(_ransom_from_childs_phone("thao"))["first_alert_at"] is None

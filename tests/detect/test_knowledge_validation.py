@@ -92,3 +92,12 @@ def test_a_rule_asking_for_a_learned_reading_out_of_range_is_refused(
     path.write_text(text.replace("needs_learned: 0.05", f"needs_learned: {value}"))
     with pytest.raises(KnowledgeError, match="needs_learned must be a number from 0 to 1"):
         _load(knowledge_copy)
+
+
+def test_a_captor_voice_naming_an_unknown_tactic_is_refused(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "categories.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "captor_voice: [ransom_demand]" in text
+    path.write_text(text.replace("captor_voice: [ransom_demand]", "captor_voice: [ransom_dmand]"))
+    with pytest.raises(KnowledgeError, match="captor_voice names unknown tactic 'ransom_dmand'"):
+        _load(knowledge_copy)

@@ -27,6 +27,9 @@ from notalone.detect.types import Assessment, Evidence, IndicatorEvidence, Messa
 EVIDENCE_PER_TACTIC = 3  # spans kept per speaker and tactic
 MAX_INDICATORS = 50
 CHILD_FACTOR = 0.4  # what the young person says is mostly answers and quotes, not attacks
+# a ransom demand this sure, from the young person's account to a parent, is the captor's (see
+# categories.yaml: captor_voice); "trả tiền chuộc bằng trà sữa" and retold ones score lower
+CAPTOR_SCORE = 0.85
 MAX_SPEAKERS = 64
 LANGUAGE_SAMPLE = 3
 SECOND_EVIDENCE = 0.5  # how much the second-best evidence of a tactic adds
@@ -174,6 +177,9 @@ class ConversationState:
         self._minors_said: set[str] = set()
         # Whom the other side calls mom or dad, or whose name is "Mẹ" / "Dad" (bounded too).
         self.parents: set[str] = set()
+        # ... of whom those the child calls mom or dad, or saved as such (not a brother or an
+        # aunt who speaks as family): a captor's ransom goes to them
+        self.mothers_fathers: set[str] = set()
         # who opened the chat calling the other one "mom" or "dad", until that one answers
         self._parent_pending: str | None = None
         self._last_sender: str | None = None
@@ -251,7 +257,7 @@ class ConversationState:
         if analysis.calls_parent and self._mark_parent(message.sender):
             changed = True
         elif self._parent_pending is not None and message.sender != self._parent_pending:
-            changed |= self._mark_family(message.sender)
+            changed |= self._mark_family(message.sender, parent=True)
             self._parent_pending = None
         if analysis.family_voice and message.sender != self.child:
             changed |= self._mark_family(message.sender)
@@ -277,6 +283,10 @@ class ConversationState:
                 # "send 50tr now, don't call anyone": the young person passes on the orders
                 # of whoever controls them; the words count at full weight, and against them.
                 factor, extra, speaker.duress = 1.0, ("under_duress",), True
+            elif factor < 1.0 and self._captor_to_family(message.sender, analysis):
+                # the ransom call written from the child's phone: what the account said before
+                # was the captor's too
+                factor, extra, speaker.duress, lift = 1.0, ("under_duress",), True, True
             elif speaker.duress and factor < 1.0:
                 # once controlled, what they pass on or tell of next counts in full too
                 factor, extra, lift = 1.0, ("under_duress",), True
@@ -388,6 +398,15 @@ class ConversationState:
             return replace(ev, score=min(1.0, ev.score * scale), modifiers=new_mods)
 
         return self._rewrite(name, speaker, lifted)
+
+    def _captor_to_family(self, sender: str, analysis: MessageAnalysis) -> bool:
+        captor = self.knowledge.captor_voice
+        if not captor or not any(p != sender for p in self.mothers_fathers):
+            return False
+        return any(
+            h.tactic in captor and h.score >= CAPTOR_SCORE and not h.modifiers
+            for h in analysis.hits
+        )
 
     def _under_duress(self, analysis: MessageAnalysis) -> bool:
         groups = self.knowledge.duress
@@ -509,6 +528,7 @@ class ConversationState:
                 state = self.speakers[name] = SpeakerState()
                 if _parent_name(name, self.knowledge.parent_names):
                     self.parents.add(name)
+                    self.mothers_fathers.add(name)
         return state
 
     def _mark_parent(self, sender: str) -> bool:
@@ -520,11 +540,13 @@ class ConversationState:
             return False
         if other == sender:
             return False
-        return self._mark_family(other)
+        return self._mark_family(other, parent=True)
 
-    def _mark_family(self, other: str) -> bool:
+    def _mark_family(self, other: str, parent: bool = False) -> bool:
         """``other`` is the young person's family (a parent, or a brother or sister who says
         "mẹ dặn"): what a family says is judged as a family's (categories not_from_parent)."""
+        if parent and len(self.mothers_fathers) < MAX_SPEAKERS:
+            self.mothers_fathers.add(other)
         if other in self.parents or len(self.parents) >= MAX_SPEAKERS:
             return False
         self.parents.add(other)

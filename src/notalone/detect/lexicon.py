@@ -167,6 +167,8 @@ class Knowledge:
     # under someone's control ("send 50tr now, don't call anyone"): that message is evidence
     # at full weight, not the young person's own answer or quote (see ConversationState).
     duress: tuple[frozenset[str], ...]
+    # what, from the young person's own account to their family, is the captor's voice
+    captor_voice: frozenset[str]
     level_thresholds: dict[str, float]
     packs: dict[str, LanguagePack]
     hotlines: dict[str, dict[str, str]]
@@ -237,7 +239,9 @@ def load_knowledge(root: str | None = None) -> Knowledge:
     """Load and validate every knowledge file (cached: call it freely)."""
     base = Path(root) if root else data_root()
     tactics = _load_tactics(base / "tactics.yaml")
-    categories, min_score, levels, duress = _load_categories(base / "categories.yaml", tactics)
+    categories, min_score, levels, duress, captor = _load_categories(
+        base / "categories.yaml", tactics
+    )
     hot = _read(base / "hotlines.yaml")
     langs = _read(base / "languages.yaml")
     lex_root = base / "lexicons"
@@ -279,6 +283,7 @@ def load_knowledge(root: str | None = None) -> Knowledge:
         categories=categories,
         min_rule_score=min_score,
         duress=duress,
+        captor_voice=captor,
         level_thresholds=levels,
         packs=packs,
         hotlines={
@@ -334,12 +339,22 @@ def _probability(value: object, where: str) -> float:
 
 def _load_categories(
     path: Path, tactics: Mapping[str, TacticSpec]
-) -> tuple[dict[str, CategorySpec], float, dict[str, float], tuple[frozenset[str], ...]]:
+) -> tuple[
+    dict[str, CategorySpec],
+    float,
+    dict[str, float],
+    tuple[frozenset[str], ...],
+    frozenset[str],
+]:
     doc = _read(path)
     duress = tuple(frozenset(str(t) for t in g) for g in doc.get("duress", []))
     for t in (t for g in duress for t in g):
         if t not in tactics:
             raise KnowledgeError(f"{path}: duress names unknown tactic {t!r}")
+    captor = frozenset(str(t) for t in doc.get("captor_voice", []))
+    for t in captor:
+        if t not in tactics:
+            raise KnowledgeError(f"{path}: captor_voice names unknown tactic {t!r}")
     cats = _require(doc, "categories", dict, path)
     out: dict[str, CategorySpec] = {}
     for cid, spec in cats.items():
@@ -380,7 +395,7 @@ def _load_categories(
             corroborators,
         )
     levels = {str(k): float(v) for k, v in _require(doc, "levels", dict, path).items()}
-    return out, float(doc.get("min_score", 0.45)), levels, duress
+    return out, float(doc.get("min_score", 0.45)), levels, duress, captor
 
 
 def _load_pack(
