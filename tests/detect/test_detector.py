@@ -1212,3 +1212,19 @@ def test_a_ransom_from_the_childs_phone_to_a_parent_is_the_captors() -> None:
     assert result["first_alert_at"] == 2 and result["category"] == "online_kidnapping"
     # to a friend the same words are a retelling or a joke: the child's words weigh little
     assert _analyze(_ransom_from_childs_phone("thao"))["first_alert_at"] is None
+
+
+def test_a_brandname_sender_that_demands_a_transfer_to_an_account_is_spoofed() -> None:
+    # analyzer._NEVER_ASKED_BY_OFFICIALS: genuine bills name the channel, not an account
+    fee = (
+        "Bưu điện VN: Bưu gửi quốc tế EE62xxxx19VN của bạn đang bị giữ tại Hải quan do thiếu phí "
+        "thông quan 780.000đ. Vui lòng chuyển khoản vào STK 0451000123 (PHAM VAN LOC) trong hôm "
+        "nay để được phát."
+    )
+    assert DET.new_conversation().add(Message("VNPost", fee)).level in ("high", "critical")
+    # ... while the ministry's own notice that says it never asks for one stays quiet
+    notice = (
+        "Bo GD&DT: Thi sinh dang ky nguyen vong xet tuyen DH tren He thong tu 18/7 den 30/7. Bo "
+        "khong nhan tin yeu cau chuyen khoan vao tai khoan ca nhan."
+    )
+    assert DET.new_conversation().add(Message("Bo GD&DT", notice)).level in ("none", "low")

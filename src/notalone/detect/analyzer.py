@@ -447,9 +447,10 @@ _PERSONAL_LINES = frozenset({"mobile", "fixed_line_or_mobile", "personal", "voip
 # Nor does a genuine sender ask for a one-time code, a password or a card in so many words
 # ("provide the one-time code sent to you to cancel the transfer"): a strong credential request
 # that no warning, doubt or negation weakened makes a brandname sender a spoofed one. Genuine
-# code SMS ("471 662 is your code. Don't share it") stay below this score.
-_NEVER_ASKED_BY_OFFICIALS = frozenset({"credential_request"})
-OFFICIALS_NEVER_ASK_FROM = 0.8
+# code SMS ("471 662 is your code. Don't share it") stay below this score. Nor does one demand
+# a transfer to an account in so many words ("thiếu phí thông quan 780.000đ. Vui lòng chuyển
+# khoản vào STK ... (PHAM VAN LOC)", dev50 vi): genuine bills name the channel, not an account.
+_NEVER_ASKED_BY_OFFICIALS = {"credential_request": 0.8, "money_demand": 0.85}
 _KEEPS_OFFICIAL = frozenset({"frame:warning", "frame:doubt", "frame:negation"})
 
 
@@ -458,9 +459,7 @@ def _asks_for_secrets(hits: list[Hit], results: list[RecognizerResult]) -> bool:
     # login, password or OTP" may leave its negator further from the OTP than a frame reaches
     if any(r.kind in _KEEPS_OFFICIAL for r in results):
         return False
-    return any(
-        h.tactic in _NEVER_ASKED_BY_OFFICIALS and h.score >= OFFICIALS_NEVER_ASK_FROM for h in hits
-    )
+    return any(h.score >= _NEVER_ASKED_BY_OFFICIALS.get(h.tactic, 2.0) for h in hits)
 
 
 @functools.lru_cache(maxsize=4096)
