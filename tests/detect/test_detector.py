@@ -1228,3 +1228,40 @@ def test_a_brandname_sender_that_demands_a_transfer_to_an_account_is_spoofed() -
         "khong nhan tin yeu cau chuyen khoan vao tai khoan ca nhan."
     )
     assert DET.new_conversation().add(Message("Bo GD&DT", notice)).level in ("none", "low")
+
+
+def _older_teen(says: str, answer: str) -> dict[str, Any]:
+    return {
+        "id": "t",
+        "lang": "fr",
+        "child": "kylian",
+        "messages": [
+            {"from": "kylian", "text": "merci mdr t'as quel age"},
+            {"from": "nightvx", "text": says},
+            {"from": "kylian", "text": answer},
+            {"from": "nightvx", "text": "envoie moi une photo de toi ce soir, dis pas que c moi"},
+        ],
+    }
+
+
+def test_an_older_teen_to_a_young_child_is_no_peer() -> None:
+    # conversation.OLDER_TEEN / YOUNG_CHILD: "16" to "12 presque 13" talks across a gap
+    assert _analyze(_older_teen("moi j'ai 16 ans et toi", "12 presque 13"))["first_alert_at"] == 3
+    # ... while close ages stay peers: a 15- and a 14-year-old swapping pictures
+    peers = _older_teen("moi j'ai 15 ans et toi", "14 bientot 15")
+    assert _analyze(peers)["first_alert_at"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("nice moi jfais du basket, j'ai 16 ans", 16),
+        ("omg im 14 too", 14),
+        ("12 presque 13", 12),
+        ("15", 15),
+        ("i have 16 tabs open", None),  # a number, not an age the speaker gives
+        ("ur 15 right", None),  # the listener's age, not the speaker's
+    ],
+)
+def test_the_age_a_speaker_gives_as_their_own(text: str, age: int | None) -> None:
+    assert DET.analyzer.analyze(text).stated_age == age

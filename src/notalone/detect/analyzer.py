@@ -109,6 +109,7 @@ class MessageAnalysis:
     calls_parent: bool = False  # the speaker addresses the other one as their parent
     family_voice: bool = False  # the speaker speaks of the listener's parent as their own
     age_answer: bool = False  # the message is only an age ("15"): see ConversationState
+    stated_age: int | None = None  # the age the speaker gives as their own ("j'ai 16 ans", "12")
 
 
 def _page_link(ind: Indicator) -> bool:
@@ -186,6 +187,7 @@ class MessageAnalyzer:
                 and not _inside(spans, *norm.to_original(r.start, r.end))
             )
         peer = "frame:peer" in kinds
+        own_age = peer or "frame:age_answer" in kinds
         return MessageAnalysis(
             tuple(hits),
             indicators,
@@ -200,6 +202,7 @@ class MessageAnalyzer:
             calls_parent="frame:parent_address" in kinds,
             family_voice="frame:family_voice" in kinds,
             age_answer="frame:age_answer" in kinds,
+            stated_age=_stated_age(norm.text, results) if own_age else None,
         )
 
     def _analyze_long(self, text: str, sender: str | None) -> MessageAnalysis:
@@ -253,6 +256,21 @@ class MessageAnalyzer:
             if n:
                 votes[lang] = votes.get(lang, 0) + n
         return votes
+
+
+_AGE_NUMBER = re.compile(r"(?<![\d.,])(1[0-7]|[89])(?![\d.,]\d)")
+_OWN_AGE_FRAMES = frozenset({"frame:peer", "frame:age_answer"})
+
+
+def _stated_age(folded: str, results: Sequence[RecognizerResult]) -> int | None:
+    """The age a speaker gives as their own: the first number of a peer cue ("j'ai 16 ans",
+    "im 14") or of a message that answers with an age ("12 presque 13")."""
+    for r in results:
+        if r.kind in _OWN_AGE_FRAMES:
+            m = _AGE_NUMBER.search(folded, r.start, r.end)
+            if m is not None:
+                return int(m.group())
+    return None
 
 
 def _shift(ind: Indicator, base: int) -> Indicator:

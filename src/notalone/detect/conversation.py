@@ -31,6 +31,11 @@ CHILD_FACTOR = 0.4  # what the young person says is mostly answers and quotes, n
 # categories.yaml: captor_voice); "trả tiền chuộc bằng trà sữa" and retold ones score lower
 CAPTOR_SCORE = 0.85
 MAX_SPEAKERS = 64
+# A speaker who gives their age as 16 or 17 to someone who gave theirs as 13 or less is no peer
+# of theirs: "j'ai 16 ans" to "12 presque 13" is how adults pose as older teens (dev50 fr), and
+# the gap is wide even if true. Closer ages ("im 16" to "sophomore, 15") stay peers.
+OLDER_TEEN = 16
+YOUNG_CHILD = 13
 LANGUAGE_SAMPLE = 3
 SECOND_EVIDENCE = 0.5  # how much the second-best evidence of a tactic adds
 WARNING_FACTOR = FRAME_FACTORS["warning"]
@@ -175,6 +180,8 @@ class ConversationState:
         # Who said they are under 18 or answered an age question with a minor's age (bounded):
         # a speaker who says they are an adult to one of them talks across an age gap.
         self._minors_said: set[str] = set()
+        # the age each speaker gave as their own (bounded like the speakers)
+        self._ages: dict[str, int] = {}
         # Whom the other side calls mom or dad, or whose name is "Mẹ" / "Dad" (bounded too).
         self.parents: set[str] = set()
         # ... of whom those the child calls mom or dad, or saved as such (not a brother or an
@@ -232,6 +239,11 @@ class ConversationState:
             # an adult's cue about the listener's youth also says a minor is there, unless the
             # listener said they are an adult ("age is just a number" between 26 and 34)
             new_gap = not any(a != message.sender for a in self.adults)
+        if analysis.stated_age is not None and (
+            message.sender in self._ages or len(self._ages) < MAX_SPEAKERS
+        ):
+            self._ages[message.sender] = analysis.stated_age
+            changed |= self._older_teen_gap()
         if analysis.peer and message.sender != self.child and not speaker.peer:
             speaker.peer = True
             changed = True
@@ -320,6 +332,23 @@ class ConversationState:
             self._assessment = None
             if self.first_alert_at is None and _LEVEL_RANK[self._top().level] >= 3:
                 self.first_alert_at = index
+
+    def _older_teen_gap(self) -> bool:
+        """Speakers who gave an age of 16 or 17 while another gave 13 or less talk across an age
+        gap (not as peers). Returns whether a speaker's risk changed."""
+        if not any(age <= YOUNG_CHILD for age in self._ages.values()):
+            return False
+        changed = False
+        for name, age in self._ages.items():
+            speaker = self.speakers.get(name)
+            if age < OLDER_TEEN or speaker is None or speaker.age_gap or name == self.child:
+                continue
+            if any(a <= YOUNG_CHILD for other, a in self._ages.items() if other != name):
+                speaker.age_gap = True
+                if speaker.best:
+                    speaker.risk = self._score(name, speaker)
+                changed = True
+        return changed
 
     def _declared_gap(self) -> bool:
         """An adult by their own word ("24 m") talking to someone who said they are a minor
