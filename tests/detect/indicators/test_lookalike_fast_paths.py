@@ -111,3 +111,17 @@ def test_a_brand_spelled_out_with_dots_is_a_look_alike(host: str, brand: str) ->
 @pytest.mark.parametrize("host", ["m.example.org", "a.b.c.news.com", "x.y.example.org"])
 def test_one_letter_subdomains_are_not_a_spelling(host: str) -> None:
     assert la.assess_domain(host).lookalike_of is None
+
+
+@pytest.mark.parametrize(
+    ("sender", "brand"),
+    [
+        ("AX-HDFCBK", "hdfcbank"),  # India's header: operator and circle, then the sender ID
+        ("VM-HDFCBK-S", "hdfcbank"),  # ... and the message type after it (2025)
+        ("HDFCBK", "hdfcbank"),
+        ("AX-NOTABANK", None),
+        ("VCB", "vietcombank"),
+    ],
+)
+def test_an_indian_sms_header_names_its_sender(sender: str, brand: str | None) -> None:
+    assert la.brand_for_sender(sender) == brand

@@ -93,9 +93,17 @@ def _fold(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", strip_accents(text).lower())
 
 
+# India's registered SMS headers carry the operator and circle before the sender ID and, since
+# 2025, the message type after it: "AX-HDFCBK", "VM-HDFCBK-S" are HDFC Bank's "HDFCBK".
+_DLT_HEADER = re.compile(r"^[A-Za-z]{2}-([A-Za-z0-9]{3,9})(?:-[A-Za-z])?$")
+
+
 def brand_for_sender(name: str) -> str | None:
     """The brand whose official SMS sender name this is ("VCB" -> "vietcombank")."""
-    return _senders().get(_fold(name))
+    brand = _senders().get(_fold(name))
+    if brand is None and (dlt := _DLT_HEADER.match(name.strip())) is not None:
+        brand = _senders().get(_fold(dlt.group(1)))
+    return brand
 
 
 def brand_kind(brand_id: str) -> str | None:
