@@ -1265,3 +1265,30 @@ def test_an_older_teen_to_a_young_child_is_no_peer() -> None:
 )
 def test_the_age_a_speaker_gives_as_their_own(text: str, age: int | None) -> None:
     assert DET.analyzer.analyze(text).stated_age == age
+
+
+def _told_to_a_friend(opening: str, orders: str) -> dict[str, Any]:
+    return {
+        "id": "t",
+        "lang": "vi",
+        "child": "linh",
+        "messages": [
+            {"from": "linh", "text": opening},
+            {"from": "trang", "text": "goi lam j vay"},
+            {"from": "linh", "text": orders},
+        ],
+    }
+
+
+def test_a_young_person_who_tells_of_the_script_as_happening_now_is_under_control() -> None:
+    # conversation._SCRIPT_ORDERS: two orders aimed at them, one of which takes them away
+    orders = (
+        "ho bao cccd cua t bi dung mo tk ngan hang cho 1 duong day, gio t phai hop tac. ho bat t "
+        "ra thue 1 phong nghi rieng, tat dinh vi, ko dc noi voi ai ke ca bo me"
+    )
+    now = _analyze(_told_to_a_friend("t co chuyen nay, m dung noi ai nha", orders))
+    assert now["first_alert_at"] == 2 and now["category"] == "online_kidnapping"
+    # ... while yesterday's call from someone who "xưng công an", told as a story, is not
+    story = orders.replace("gio t phai hop tac. ", "")
+    past = _told_to_a_friend("hom qua t bi 1 thang goi tu xung cong an =))", story)
+    assert _analyze(past)["first_alert_at"] is None

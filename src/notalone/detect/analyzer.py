@@ -72,6 +72,8 @@ _NOT_HIT_MODIFIERS = frozenset(
         "family_voice",
         "age_answer",
         "disclosure",
+        "retelling",
+        "complying",
     }
 )
 NEGATION_WINDOW = 3  # words between a negator and the hit it negates
@@ -110,6 +112,8 @@ class MessageAnalysis:
     family_voice: bool = False  # the speaker speaks of the listener's parent as their own
     age_answer: bool = False  # the message is only an age ("15"): see ConversationState
     stated_age: int | None = None  # the age the speaker gives as their own ("j'ai 16 ans", "12")
+    retells: bool = False  # the speaker tells of a call or message as past and as a claim
+    complies: bool = False  # the speaker says they follow the orders now
 
 
 def _page_link(ind: Indicator) -> bool:
@@ -203,6 +207,8 @@ class MessageAnalyzer:
             family_voice="frame:family_voice" in kinds,
             age_answer="frame:age_answer" in kinds,
             stated_age=_stated_age(norm.text, results) if own_age else None,
+            retells="frame:retelling" in kinds,
+            complies="frame:complying" in kinds,
         )
 
     def _analyze_long(self, text: str, sender: str | None) -> MessageAnalysis:

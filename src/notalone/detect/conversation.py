@@ -62,6 +62,8 @@ class SpeakerState:
     duress: bool = False  # the young person wrote as someone under control (see observe)
     passes_orders: bool = False  # told the listener, in their own voice, not to call them
     tells_of_harm: bool = False  # told of orders aimed at them
+    told_orders: set[str] = field(default_factory=set)  # ... which kinds (at most a handful)
+    retells: bool = False  # told of a call as past and as a claim ("hôm qua ... tự xưng công an")
     asks_money: bool = False  # asked for money in their own voice
     age_gap: bool = False  # this speaker talked as an adult to a minor ("at ur age")
     peer: bool = False  # this speaker said they are a minor too ("same im 14")
@@ -86,6 +88,13 @@ _NOT_OWN_VOICE = frozenset(
 # the order a controlled young person passes on to family or friends: do not call me ("đừng
 # gọi cho con"); "don't tell anyone" is also what a retold story quotes without a frame
 _PASSED_ON = frozenset({"isolation_order"})
+# The online-kidnapping script as the young person tells of it: two of its orders aimed at them,
+# one of which takes them away or takes their money ("họ bắt t ra thuê 1 phòng nghỉ riêng, tắt
+# định vị, ko dc nói với ai"), is someone controlling them now, whoever they tell it to.
+_SCRIPT_ORDERS = frozenset(
+    {"relocation_order", "isolation_order", "secrecy_demand", "money_demand", "video_call_control"}
+)
+_SCRIPT_TAKES = frozenset({"relocation_order", "isolation_order", "money_demand"})
 # The learned stage reads style and topic; without any tactic evidence it may raise a warning
 # (medium) but reach an alert only when it is nearly certain. Real bank and operator SMS share
 # the style of spam; the tactics are what tell them apart.
@@ -232,6 +241,8 @@ class ConversationState:
                 )
         speaker = self._speaker(message.sender)
         speaker.messages += 1
+        if analysis.retells:
+            speaker.retells = True
         changed = bool(analysis.indicators)
         new_gap = analysis.age_gap and message.sender != self.child and not speaker.age_gap
         if new_gap:
@@ -404,12 +415,21 @@ class ConversationState:
                 continue
             if "disclosed" in mods:
                 speaker.tells_of_harm = True
+                if hit.tactic in _SCRIPT_ORDERS:
+                    speaker.told_orders.add(hit.tactic)
             elif hit.tactic == "money_demand" and not mods:
                 speaker.asks_money = True
             elif hit.tactic in _PASSED_ON and not mods:
                 speaker.passes_orders = True
         told = speaker.tells_of_harm or (young and speaker.asks_money)
-        return speaker.passes_orders and told
+        # a story told of yesterday's call is not control, unless they say they obey it now
+        script = (
+            young
+            and (analysis.complies or not speaker.retells)
+            and len(speaker.told_orders) >= 2
+            and not speaker.told_orders.isdisjoint(_SCRIPT_TAKES)
+        )
+        return (speaker.passes_orders and told) or script
 
     def _lift(self, name: str, speaker: SpeakerState) -> bool:
         """Count what the speaker said so far at full weight (they are under someone's control:

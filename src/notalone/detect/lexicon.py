@@ -61,6 +61,12 @@ FRAME_KINDS = (
     # a message that is only an age ("15", "14 tuổi"): a minor's answer only right after the
     # other speaker asked for the age (conversation), a number like any other elsewhere
     "age_answer",
+    # the young person retells a call or message as past and as a claim ("hôm qua t bị 1 thằng
+    # gọi tự xưng công an"): what they tell of next is a story, not orders they follow now
+    "retelling",
+    # ... or says they are following the orders now ("giờ t phải hợp tác", "i have to turn it
+    # off"): a retelling cue before does not make it a story
+    "complying",
 )
 # Frames looked for in every message; the others only shape hits, so they run only where a
 # tactic was found. Warnings: "is this a scam?" requalifies the message before it. Minor
@@ -77,6 +83,8 @@ MESSAGE_FRAMES = frozenset(
         "frame:parent_address",
         "frame:family_voice",
         "frame:age_answer",
+        "frame:retelling",
+        "frame:complying",
     }
 )
 TACTIC_TEXT_FIELDS = ("name", "description", "why", "advice")
