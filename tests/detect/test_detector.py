@@ -1190,20 +1190,17 @@ def test_an_aunt_who_names_herself_is_family_but_her_hijacked_account_still_asks
 
 
 def _ransom_from_childs_phone(listener: str) -> dict[str, Any]:
-    return {
-        "id": "t",
-        "lang": "vi",
-        "child": "lan",
-        "messages": [
-            {"from": listener, "text": "Lan ơi nghe máy đi con"},
-            {"from": "lan", "text": "Bố mẹ cứu con"},
-            {
-                "from": "lan",
-                "text": "Con gái ông bà đang trong tay bọn tao. Chuyển 500 triệu trước 6h tối, "
-                "ko thì đừng mong gặp lại nó",
-            },
-        ],
-    }
+    ransom = (
+        "Con gái ông bà đang trong tay bọn tao. Chuyển 500 triệu trước 6h tối, ko thì đừng mong "
+        "gặp lại nó"
+    )
+    return _chat(
+        (listener, "Lan ơi nghe máy đi con"),
+        ("lan", "Bố mẹ cứu con"),
+        ("lan", ransom),
+        child="lan",
+        lang="vi",
+    )
 
 
 def test_a_ransom_from_the_childs_phone_to_a_parent_is_the_captors() -> None:
@@ -1231,17 +1228,14 @@ def test_a_brandname_sender_that_demands_a_transfer_to_an_account_is_spoofed() -
 
 
 def _older_teen(says: str, answer: str) -> dict[str, Any]:
-    return {
-        "id": "t",
-        "lang": "fr",
-        "child": "kylian",
-        "messages": [
-            {"from": "kylian", "text": "merci mdr t'as quel age"},
-            {"from": "nightvx", "text": says},
-            {"from": "kylian", "text": answer},
-            {"from": "nightvx", "text": "envoie moi une photo de toi ce soir, dis pas que c moi"},
-        ],
-    }
+    return _chat(
+        ("kylian", "merci mdr t'as quel age"),
+        ("nightvx", says),
+        ("kylian", answer),
+        ("nightvx", "envoie moi une photo de toi ce soir, dis pas que c moi"),
+        child="kylian",
+        lang="fr",
+    )
 
 
 def test_an_older_teen_to_a_young_child_is_no_peer() -> None:
@@ -1268,16 +1262,9 @@ def test_the_age_a_speaker_gives_as_their_own(text: str, age: int | None) -> Non
 
 
 def _told_to_a_friend(opening: str, orders: str) -> dict[str, Any]:
-    return {
-        "id": "t",
-        "lang": "vi",
-        "child": "linh",
-        "messages": [
-            {"from": "linh", "text": opening},
-            {"from": "trang", "text": "goi lam j vay"},
-            {"from": "linh", "text": orders},
-        ],
-    }
+    return _chat(
+        ("linh", opening), ("trang", "goi lam j vay"), ("linh", orders), child="linh", lang="vi"
+    )
 
 
 def test_a_young_person_who_tells_of_the_script_as_happening_now_is_under_control() -> None:

@@ -483,7 +483,10 @@ def _asks_for_secrets(hits: list[Hit], results: list[RecognizerResult]) -> bool:
     # login, password or OTP" may leave its negator further from the OTP than a frame reaches
     if any(r.kind in _KEEPS_OFFICIAL for r in results):
         return False
-    return any(h.score >= _NEVER_ASKED_BY_OFFICIALS.get(h.tactic, 2.0) for h in hits)
+    return any(
+        h.tactic in _NEVER_ASKED_BY_OFFICIALS and h.score >= _NEVER_ASKED_BY_OFFICIALS[h.tactic]
+        for h in hits
+    )
 
 
 @functools.lru_cache(maxsize=4096)

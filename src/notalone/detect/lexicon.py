@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -345,6 +345,16 @@ def _probability(value: object, where: str) -> float:
     return float(value)
 
 
+def _tactic_names(
+    values: Iterable[object], tactics: Mapping[str, TacticSpec], where: str
+) -> frozenset[str]:
+    names = frozenset(str(t) for t in values)
+    for t in sorted(names):
+        if t not in tactics:
+            raise KnowledgeError(f"{where} names unknown tactic {t!r}")
+    return names
+
+
 def _load_categories(
     path: Path, tactics: Mapping[str, TacticSpec]
 ) -> tuple[
@@ -355,14 +365,8 @@ def _load_categories(
     frozenset[str],
 ]:
     doc = _read(path)
-    duress = tuple(frozenset(str(t) for t in g) for g in doc.get("duress", []))
-    for t in (t for g in duress for t in g):
-        if t not in tactics:
-            raise KnowledgeError(f"{path}: duress names unknown tactic {t!r}")
-    captor = frozenset(str(t) for t in doc.get("captor_voice", []))
-    for t in captor:
-        if t not in tactics:
-            raise KnowledgeError(f"{path}: captor_voice names unknown tactic {t!r}")
+    duress = tuple(_tactic_names(g, tactics, f"{path}: duress") for g in doc.get("duress", []))
+    captor = _tactic_names(doc.get("captor_voice", []), tactics, f"{path}: captor_voice")
     cats = _require(doc, "categories", dict, path)
     out: dict[str, CategorySpec] = {}
     for cid, spec in cats.items():
@@ -385,14 +389,11 @@ def _load_categories(
             )
         named_by = frozenset(str(t) for t in spec.get("named_by", []))
         corroborators = frozenset(str(t) for t in spec.get("corroborated_without_minor_by", []))
-        for t in [
-            *weights,
-            *named_by,
-            *corroborators,
-            *(t for r in rules for g in r.groups for t in g),
-        ]:
-            if t not in tactics:
-                raise KnowledgeError(f"{path}: category {cid!r} names unknown tactic {t!r}")
+        _tactic_names(
+            [*weights, *named_by, *corroborators, *(t for r in rules for g in r.groups for t in g)],
+            tactics,
+            f"{path}: category {cid!r}",
+        )
         out[str(cid)] = CategorySpec(
             str(cid),
             weights,
