@@ -1279,3 +1279,48 @@ def test_a_young_person_who_tells_of_the_script_as_happening_now_is_under_contro
     story = orders.replace("gio t phai hop tac. ", "")
     past = _told_to_a_friend("hom qua t bi 1 thang goi tu xung cong an =))", story)
     assert _analyze(past)["first_alert_at"] is None
+
+
+def test_a_young_persons_account_of_being_controlled_alerts() -> None:
+    # categories.yaml controlled_account: what the student passes on and what they tell of,
+    # across messages, to a roommate who never hears from the "officers" themselves
+    controlled = _chat(
+        ("ha", "10h đêm r m xách balo đi đâu đấy"),
+        ("linh", "t có việc, m đừng hỏi nhé"),
+        ("ha", "việc gì mà phải đi giờ này"),
+        ("linh", "họ bảo t phải ở chỗ riêng để làm việc qua video, t dính vào vụ rửa tiền"),
+        ("ha", "họ là ai??"),
+        ("linh", "m đừng nói với ai nhé, kể cả bố mẹ t"),
+        child="linh",
+        lang="vi",
+    )
+    result = _analyze(controlled)
+    assert result["first_alert_at"] is not None and result["category"] == "online_kidnapping"
+    # ... a trip where the company booked a room and the phone's location is off for the
+    # battery shows no one telling them what to do
+    trip = _chat(
+        ("nhung", "m oi t duoc cong ty cu di thuc te o Quy Nhon 1 tuan"),
+        ("ngan", "wow sang ghe"),
+        ("nhung", "cong ty dat khach san, t o 1 minh 1 phong"),
+        ("ngan", "nho share vi tri cho bo me nhe"),
+        ("nhung", "t share r, ma cai app chay bo ton pin qua, t tat dinh vi cua no thoi"),
+        child="nhung",
+        lang="vi",
+    )
+    assert _analyze(trip)["first_alert_at"] is None
+
+
+def test_a_call_retold_by_its_rank_or_as_a_scam_is_a_story() -> None:
+    # frames: retelling ("xưng là thiếu tá", "t cúp máy"): the same orders, told of as a call
+    # the student saw through, are no one controlling them
+    story = _chat(
+        ("my", "ê hqua t bị gọi lừa y như mấy vụ trên báo luôn á"),
+        ("thu", "sao sao kể đi"),
+        ("my", "1 ông xưng là thiếu tá công an quận, bảo t liên quan đường dây rửa tiền"),
+        ("my", "xong bảo t ko dc nói vs ai, ra khách sạn thuê phòng 1 mình để làm việc trực tuyến"),
+        ("thu", "vãi, r m làm j"),
+        ("my", "t cúp máy luôn, báo mẹ r"),
+        child="my",
+        lang="vi",
+    )
+    assert _analyze(story)["first_alert_at"] is None

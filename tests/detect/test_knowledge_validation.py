@@ -101,3 +101,27 @@ def test_a_captor_voice_naming_an_unknown_tactic_is_refused(knowledge_copy: Path
     path.write_text(text.replace("captor_voice: [ransom_demand]", "captor_voice: [ransom_dmand]"))
     with pytest.raises(KnowledgeError, match="captor_voice names unknown tactic 'ransom_dmand'"):
         _load(knowledge_copy)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("    evidence: [fake_evidence]", "    evidence: [fake_evidense]", "unknown tactic"),
+        ("  telling: [authority, place, evidence]", "  telling: [authority, plaec]", "'plaec'"),
+        ("  complying: authority", "  complying: authorities", "'authorities'"),
+        (
+            "    evidence: [fake_evidence]",
+            "    evidence: [fake_evidence, money_demand]",
+            "one family",
+        ),
+    ],
+)
+def test_a_controlled_account_with_unknown_names_is_refused(
+    knowledge_copy: Path, old: str, new: str, message: str
+) -> None:
+    path = knowledge_copy / "categories.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new))
+    with pytest.raises(KnowledgeError, match=message):
+        _load(knowledge_copy)

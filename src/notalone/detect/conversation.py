@@ -14,6 +14,7 @@ from typing import NamedTuple
 from notalone.detect.analyzer import (
     FRAME_FACTORS,
     OFFICIAL_FACTOR,
+    Hit,
     MessageAnalysis,
     MessageAnalyzer,
 )
@@ -64,6 +65,8 @@ class SpeakerState:
     tells_of_harm: bool = False  # told of orders aimed at them
     told_orders: set[str] = field(default_factory=set)  # ... which kinds (at most a handful)
     retells: bool = False  # told of a call as past and as a claim ("hôm qua ... tự xưng công an")
+    # the script's families (categories.yaml: controlled_account) the young person showed
+    script_families: set[str] = field(default_factory=set)
     asks_money: bool = False  # asked for money in their own voice
     age_gap: bool = False  # this speaker talked as an adult to a minor ("at ur age")
     peer: bool = False  # this speaker said they are a minor too ("same im 14")
@@ -243,6 +246,9 @@ class ConversationState:
         speaker.messages += 1
         if analysis.retells:
             speaker.retells = True
+        complying = self.knowledge.controlled_account.complying
+        if analysis.complies and complying is not None and message.sender == self.child:
+            speaker.script_families.add(complying)
         changed = bool(analysis.indicators)
         new_gap = analysis.age_gap and message.sender != self.child and not speaker.age_gap
         if new_gap:
@@ -413,6 +419,8 @@ class ConversationState:
             raw = hit.score / (REPORTED_FACTOR if "reported_speech" in mods else 1.0)
             if raw < floor or any(m in _NOT_OWN_VOICE for m in mods if m != "reported_speech"):
                 continue
+            if young:
+                self._shown_family(speaker, hit, analysis.complies)
             if "disclosed" in mods:
                 speaker.tells_of_harm = True
                 if hit.tactic in _SCRIPT_ORDERS:
@@ -426,10 +434,26 @@ class ConversationState:
         script = (
             young
             and (analysis.complies or not speaker.retells)
-            and len(speaker.told_orders) >= 2
-            and not speaker.told_orders.isdisjoint(_SCRIPT_TAKES)
+            and (
+                (
+                    len(speaker.told_orders) >= 2
+                    and not speaker.told_orders.isdisjoint(_SCRIPT_TAKES)
+                )
+                or self.knowledge.controlled_account.shows_control(speaker.script_families)
+            )
         )
         return (speaker.passes_orders and told) or script
+
+    def _shown_family(self, speaker: SpeakerState, hit: Hit, complies: bool) -> None:
+        """Count the script family of one of the young person's hits (some tactics only when
+        told of or obeyed now: categories.yaml, controlled_account)."""
+        account = self.knowledge.controlled_account
+        family = account.family_of(hit.tactic)
+        if family is None:
+            return
+        if hit.tactic in account.told_only and not (complies or "disclosed" in hit.modifiers):
+            return
+        speaker.script_families.add(family)
 
     def _lift(self, name: str, speaker: SpeakerState) -> bool:
         """Count what the speaker said so far at full weight (they are under someone's control:

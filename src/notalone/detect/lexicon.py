@@ -127,6 +127,27 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class ControlledAccount:
+    """The script's families of tactics as the young person may show them (categories.yaml:
+    controlled_account): two families, one of them ``telling``, say someone controls them."""
+
+    families: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    telling: frozenset[str] = frozenset()
+    told_only: frozenset[str] = frozenset()  # tactics that count only told of or obeyed now
+    complying: str | None = None  # the family a "giờ t phải hợp tác" counts in
+
+    def family_of(self, tactic: str) -> str | None:
+        for name, tactics in self.families.items():
+            if tactic in tactics:
+                return name
+        return None
+
+    def shows_control(self, shown: Iterable[str]) -> bool:
+        families = set(shown)
+        return len(families) >= 2 and not self.telling.isdisjoint(families)
+
+
+@dataclass(frozen=True, slots=True)
 class CategorySpec:
     id: str
     weights: Mapping[str, float]
@@ -177,6 +198,7 @@ class Knowledge:
     duress: tuple[frozenset[str], ...]
     # what, from the young person's own account to their family, is the captor's voice
     captor_voice: frozenset[str]
+    controlled_account: ControlledAccount
     level_thresholds: dict[str, float]
     packs: dict[str, LanguagePack]
     hotlines: dict[str, dict[str, str]]
@@ -247,7 +269,7 @@ def load_knowledge(root: str | None = None) -> Knowledge:
     """Load and validate every knowledge file (cached: call it freely)."""
     base = Path(root) if root else data_root()
     tactics = _load_tactics(base / "tactics.yaml")
-    categories, min_score, levels, duress, captor = _load_categories(
+    categories, min_score, levels, duress, captor, controlled = _load_categories(
         base / "categories.yaml", tactics
     )
     hot = _read(base / "hotlines.yaml")
@@ -292,6 +314,7 @@ def load_knowledge(root: str | None = None) -> Knowledge:
         min_rule_score=min_score,
         duress=duress,
         captor_voice=captor,
+        controlled_account=controlled,
         level_thresholds=levels,
         packs=packs,
         hotlines={
@@ -363,6 +386,7 @@ def _load_categories(
     dict[str, float],
     tuple[frozenset[str], ...],
     frozenset[str],
+    ControlledAccount,
 ]:
     doc = _read(path)
     duress = tuple(_tactic_names(g, tactics, f"{path}: duress") for g in doc.get("duress", []))
@@ -404,7 +428,37 @@ def _load_categories(
             corroborators,
         )
     levels = {str(k): float(v) for k, v in _require(doc, "levels", dict, path).items()}
-    return out, float(doc.get("min_score", 0.45)), levels, duress, captor
+    controlled = _controlled_account(doc.get("controlled_account"), tactics, path)
+    return out, float(doc.get("min_score", 0.45)), levels, duress, captor, controlled
+
+
+def _controlled_account(
+    spec: Any, tactics: Mapping[str, TacticSpec], path: Path
+) -> ControlledAccount:
+    if spec is None:
+        return ControlledAccount()
+    where = f"{path}: controlled_account"
+    if not isinstance(spec, dict) or not isinstance(spec.get("families"), dict):
+        raise KnowledgeError(f"{where}: expected a mapping with 'families'")
+    families = {
+        str(name): _tactic_names(members, tactics, f"{where}: {name}")
+        for name, members in spec["families"].items()
+    }
+    seen: set[str] = set()
+    for name, members in families.items():
+        if not seen.isdisjoint(members):
+            raise KnowledgeError(f"{where}: {name}: a tactic belongs to one family only")
+        seen |= members
+    telling = frozenset(str(t) for t in spec.get("telling", []))
+    told_only = _tactic_names(spec.get("told_only", []), tactics, f"{where}: told_only")
+    complying = spec.get("complying")
+    for name in (*telling, *([complying] if complying is not None else [])):
+        if name not in families:
+            known = ", ".join(sorted(families))
+            raise KnowledgeError(f"{where}: unknown family {name!r} (families: {known})")
+    return ControlledAccount(
+        families, telling, told_only, None if complying is None else str(complying)
+    )
 
 
 def _load_pack(
