@@ -1324,3 +1324,23 @@ def test_a_call_retold_by_its_rank_or_as_a_scam_is_a_story() -> None:
         lang="vi",
     )
     assert _analyze(story)["first_alert_at"] is None
+
+
+def test_orders_told_all_at_once_after_the_call_was_seen_through_are_its_story() -> None:
+    # frames: saw_through ("t dính cuộc gọi lừa đảo"): even the whole script in one message,
+    # which alone reads as a young person passing on orders, is the story of a refused call
+    seen_through = _chat(
+        ("an", "m ơi sáng nay t dính cuộc gọi lừa đảo y như cô nói luôn"),
+        ("binh", "hả kể nghe"),
+        (
+            "an",
+            "xong bảo t phải thuê phòng nhà nghỉ ở 1 mình, tắt định vị, ko dc nói vs ai kể cả bố "
+            "mẹ, rồi chuyển hết tiền vào tài khoản tạm giữ",
+        ),
+        child="an",
+        lang="vi",
+    )
+    assert _analyze(seen_through)["first_alert_at"] is None
+    # ... while the same message from a student who said nothing of the kind is control
+    controlled = dict(seen_through, messages=seen_through["messages"][2:])
+    assert _analyze(controlled)["first_alert_at"] == 0

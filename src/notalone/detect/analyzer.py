@@ -74,6 +74,8 @@ _NOT_HIT_MODIFIERS = frozenset(
         "disclosure",
         "retelling",
         "complying",
+        "saw_through",
+        "caller_voice",
     }
 )
 NEGATION_WINDOW = 3  # words between a negator and the hit it negates
@@ -114,6 +116,8 @@ class MessageAnalysis:
     stated_age: int | None = None  # the age the speaker gives as their own ("j'ai 16 ans", "12")
     retells: bool = False  # the speaker tells of a call or message as past and as a claim
     complies: bool = False  # the speaker says they follow the orders now
+    saw_through: bool = False  # the speaker says they saw through a call (a scam, hung up)
+    caller_voice: bool = False  # the speaker introduces themselves as an officer
 
 
 def _page_link(ind: Indicator) -> bool:
@@ -209,6 +213,8 @@ class MessageAnalyzer:
             stated_age=_stated_age(norm.text, results) if own_age else None,
             retells="frame:retelling" in kinds,
             complies="frame:complying" in kinds,
+            saw_through="frame:saw_through" in kinds,
+            caller_voice="frame:caller_voice" in kinds,
         )
 
     def _analyze_long(self, text: str, sender: str | None) -> MessageAnalysis:

@@ -65,8 +65,11 @@ class SpeakerState:
     tells_of_harm: bool = False  # told of orders aimed at them
     told_orders: set[str] = field(default_factory=set)  # ... which kinds (at most a handful)
     retells: bool = False  # told of a call as past and as a claim ("hôm qua ... tự xưng công an")
+    saw_through: bool = False  # said they saw through a call ("t cúp máy luôn", "a scam call")
+    caller_voice: bool = False  # spoke as the officer ("Tôi là cán bộ công an"): pasted words
     # the script's families (categories.yaml: controlled_account) the young person showed
     script_families: set[str] = field(default_factory=set)
+    script_messages: set[int] = field(default_factory=set)  # ... in which messages (at most 2)
     asks_money: bool = False  # asked for money in their own voice
     age_gap: bool = False  # this speaker talked as an adult to a minor ("at ur age")
     peer: bool = False  # this speaker said they are a minor too ("same im 14")
@@ -105,6 +108,12 @@ LEARNED_ALONE_CAP = 0.58
 LEARNED_ALONE_SURE = 0.9
 TACTIC_EVIDENCE = 0.2
 MIN_STYLE_WORDS = 12  # words a speaker must have written before the model alone may alert
+
+
+def _note_message(seen: set[int], index: int) -> None:
+    """Remember up to two message indices (all a rule asks is whether there were two)."""
+    if len(seen) < 2:
+        seen.add(index)
 
 
 def _rule_reading(learned_p: float, words: int) -> float:
@@ -244,11 +253,16 @@ class ConversationState:
                 )
         speaker = self._speaker(message.sender)
         speaker.messages += 1
-        if analysis.retells:
+        if analysis.retells or analysis.saw_through:
             speaker.retells = True
+        if analysis.saw_through:
+            speaker.saw_through = True
+        if analysis.caller_voice:
+            speaker.caller_voice = True
         complying = self.knowledge.controlled_account.complying
         if analysis.complies and complying is not None and message.sender == self.child:
             speaker.script_families.add(complying)
+            _note_message(speaker.script_messages, index)
         changed = bool(analysis.indicators)
         new_gap = analysis.age_gap and message.sender != self.child and not speaker.age_gap
         if new_gap:
@@ -308,7 +322,7 @@ class ConversationState:
         if analysis.hits:
             factor = CHILD_FACTOR if message.sender == self.child else 1.0
             extra: tuple[str, ...] = ("young_person",) if factor < 1.0 else ()
-            if factor < 1.0 and self._under_duress(analysis):
+            if factor < 1.0 and self._under_duress(analysis, speaker):
                 # "send 50tr now, don't call anyone": the young person passes on the orders
                 # of whoever controls them; the words count at full weight, and against them.
                 factor, extra, speaker.duress = 1.0, ("under_duress",), True
@@ -319,7 +333,7 @@ class ConversationState:
             elif speaker.duress and factor < 1.0:
                 # once controlled, what they pass on or tell of next counts in full too
                 factor, extra, lift = 1.0, ("under_duress",), True
-            elif not speaker.duress and self._controlled(speaker, analysis, factor < 1.0):
+            elif not speaker.duress and self._controlled(speaker, analysis, factor < 1.0, index):
                 # Across messages: "they said I must stay in a guesthouse alone" and later "don't
                 # call me, don't tell mom". What they told of counts in full from now on.
                 factor, extra, speaker.duress = 1.0, ("under_duress",), True
@@ -409,7 +423,9 @@ class ConversationState:
             state.risk = self._score(asker, state)
         return asked, changed
 
-    def _controlled(self, speaker: SpeakerState, analysis: MessageAnalysis, young: bool) -> bool:
+    def _controlled(
+        self, speaker: SpeakerState, analysis: MessageAnalysis, young: bool, index: int
+    ) -> bool:
         """Whether, with this message, the speaker has both told of orders aimed at them and
         passed orders on in their own voice: someone controls them. The young person (``young``)
         asking the family for money counts as telling of them ("mẹ chuyển con 45tr")."""
@@ -420,7 +436,7 @@ class ConversationState:
             if raw < floor or any(m in _NOT_OWN_VOICE for m in mods if m != "reported_speech"):
                 continue
             if young:
-                self._shown_family(speaker, hit, analysis.complies)
+                self._shown_family(speaker, hit, analysis.complies, index)
             if "disclosed" in mods:
                 speaker.tells_of_harm = True
                 if hit.tactic in _SCRIPT_ORDERS:
@@ -439,12 +455,19 @@ class ConversationState:
                     len(speaker.told_orders) >= 2
                     and not speaker.told_orders.isdisjoint(_SCRIPT_TAKES)
                 )
-                or self.knowledge.controlled_account.shows_control(speaker.script_families)
+                or (
+                    not speaker.caller_voice
+                    and self.knowledge.controlled_account.shows_control(
+                        speaker.script_families, len(speaker.script_messages)
+                    )
+                )
             )
         )
+        if speaker.saw_through and not analysis.complies:
+            return False  # they said they saw through the call: what they tell is its story
         return (speaker.passes_orders and told) or script
 
-    def _shown_family(self, speaker: SpeakerState, hit: Hit, complies: bool) -> None:
+    def _shown_family(self, speaker: SpeakerState, hit: Hit, complies: bool, index: int) -> None:
         """Count the script family of one of the young person's hits (some tactics only when
         told of or obeyed now: categories.yaml, controlled_account)."""
         account = self.knowledge.controlled_account
@@ -454,6 +477,7 @@ class ConversationState:
         if hit.tactic in account.told_only and not (complies or "disclosed" in hit.modifiers):
             return
         speaker.script_families.add(family)
+        _note_message(speaker.script_messages, index)
 
     def _lift(self, name: str, speaker: SpeakerState) -> bool:
         """Count what the speaker said so far at full weight (they are under someone's control:
@@ -481,9 +505,11 @@ class ConversationState:
             for h in analysis.hits
         )
 
-    def _under_duress(self, analysis: MessageAnalysis) -> bool:
+    def _under_duress(self, analysis: MessageAnalysis, speaker: SpeakerState) -> bool:
         groups = self.knowledge.duress
-        if not groups:
+        if not groups or (speaker.saw_through and not analysis.complies):
+            # the orders of a call they said they saw through ("sáng nay t dính cuộc gọi lừa
+            # đảo ... xong bảo t phải thuê phòng") are that story's
             return False
         floor = self.knowledge.min_rule_score
         strong = {h.tactic for h in analysis.hits if h.score >= floor}

@@ -67,6 +67,13 @@ FRAME_KINDS = (
     # ... or says they are following the orders now ("giờ t phải hợp tác", "i have to turn it
     # off"): a retelling cue before does not make it a story
     "complying",
+    # the young person says they saw through the call: named it a scam, hung up, blocked it
+    # ("sáng nay t dính cuộc gọi lừa đảo", "i hung up"): even orders told all in one message
+    # are that story's
+    "saw_through",
+    # the speaker introduces themselves as the officer ("Tôi là cán bộ công an", "this is
+    # officer Reyes"): from the young person, the caller's words pasted, not their own account
+    "caller_voice",
 )
 # Frames looked for in every message; the others only shape hits, so they run only where a
 # tactic was found. Warnings: "is this a scam?" requalifies the message before it. Minor
@@ -85,6 +92,8 @@ MESSAGE_FRAMES = frozenset(
         "frame:age_answer",
         "frame:retelling",
         "frame:complying",
+        "frame:saw_through",
+        "frame:caller_voice",
     }
 )
 TACTIC_TEXT_FIELDS = ("name", "description", "why", "advice")
@@ -135,6 +144,7 @@ class ControlledAccount:
     telling: frozenset[str] = frozenset()
     told_only: frozenset[str] = frozenset()  # tactics that count only told of or obeyed now
     complying: str | None = None  # the family a "giờ t phải hợp tác" counts in
+    messages: int = 2  # shown across this many of their messages, at least
 
     def family_of(self, tactic: str) -> str | None:
         for name, tactics in self.families.items():
@@ -142,9 +152,13 @@ class ControlledAccount:
                 return name
         return None
 
-    def shows_control(self, shown: Iterable[str]) -> bool:
+    def shows_control(self, shown: Iterable[str], messages: int) -> bool:
         families = set(shown)
-        return len(families) >= 2 and not self.telling.isdisjoint(families)
+        return (
+            messages >= self.messages
+            and len(families) >= 2
+            and not self.telling.isdisjoint(families)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,8 +470,11 @@ def _controlled_account(
         if name not in families:
             known = ", ".join(sorted(families))
             raise KnowledgeError(f"{where}: unknown family {name!r} (families: {known})")
+    messages = spec.get("messages", 2)
+    if not isinstance(messages, int) or not 1 <= messages <= 2:
+        raise KnowledgeError(f"{where}: messages must be 1 or 2")
     return ControlledAccount(
-        families, telling, told_only, None if complying is None else str(complying)
+        families, telling, told_only, None if complying is None else str(complying), messages
     )
 
 
