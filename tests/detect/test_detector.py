@@ -1189,9 +1189,9 @@ def test_an_aunt_who_names_herself_is_family_but_her_hijacked_account_still_asks
     assert DET.new_conversation().add(Message("x", scam)).category == "fraud"
 
 
-def _ransom_from_childs_phone(listener: str) -> dict[str, Any]:
+def _ransom_from_childs_phone(listener: str, price: str = "500 triệu") -> dict[str, Any]:
     ransom = (
-        "Con gái ông bà đang trong tay bọn tao. Chuyển 500 triệu trước 6h tối, ko thì đừng mong "
+        f"Con gái ông bà đang trong tay bọn tao. Chuyển {price} trước 6h tối, ko thì đừng mong "
         "gặp lại nó"
     )
     return _chat(
@@ -1207,8 +1207,16 @@ def test_a_ransom_from_the_childs_phone_to_a_parent_is_the_captors() -> None:
     # categories.yaml captor_voice: the captor writes from the phone they took
     result = _analyze(_ransom_from_childs_phone("Mẹ"))
     assert result["first_alert_at"] == 2 and result["category"] == "online_kidnapping"
-    # to a friend the same words are a retelling or a joke: the child's words weigh little
-    assert _analyze(_ransom_from_childs_phone("thao"))["first_alert_at"] is None
+    # to a friend, with a price no captor asks, the same words are a joke: the child's words
+    # weigh little
+    assert _analyze(_ransom_from_childs_phone("thao", "1 ly trà sữa"))["first_alert_at"] is None
+    assert _analyze(_ransom_from_childs_phone("thao", "500k"))["first_alert_at"] is None
+
+
+def test_a_ransom_from_the_childs_phone_naming_a_captors_price_is_the_captors() -> None:
+    # categories.yaml captor_sum: 500 million VND is no joke, whoever the account writes to
+    result = _analyze(_ransom_from_childs_phone("thao"))
+    assert result["first_alert_at"] == 2 and result["category"] == "online_kidnapping"
 
 
 def test_a_brandname_sender_that_demands_a_transfer_to_an_account_is_spoofed() -> None:

@@ -126,3 +126,15 @@ def test_a_controlled_account_with_unknown_names_is_refused(
     path.write_text(text.replace(old, new))
     with pytest.raises(KnowledgeError, match=message):
         _load(knowledge_copy)
+
+
+@pytest.mark.parametrize("amount", ["-5", "ten", "true"])
+def test_a_captor_sum_that_is_not_a_positive_number_is_refused(
+    knowledge_copy: Path, amount: str
+) -> None:
+    path = knowledge_copy / "categories.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "USD: 1000," in text
+    path.write_text(text.replace("USD: 1000,", f"USD: {amount},"))
+    with pytest.raises(KnowledgeError, match="captor_sum: USD: the amount must be a positive"):
+        _load(knowledge_copy)

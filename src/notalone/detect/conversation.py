@@ -498,12 +498,27 @@ class ConversationState:
 
     def _captor_to_family(self, sender: str, analysis: MessageAnalysis) -> bool:
         captor = self.knowledge.captor_voice
-        if not captor or not any(p != sender for p in self.mothers_fathers):
-            return False
-        return any(
+        if not captor or not any(
             h.tactic in captor and h.score >= CAPTOR_SCORE and not h.modifiers
             for h in analysis.hits
-        )
+        ):
+            return False
+        return any(p != sender for p in self.mothers_fathers) or self._names_a_price(analysis)
+
+    def _names_a_price(self, analysis: MessageAnalysis) -> bool:
+        """The message asks a sum at or above categories.yaml captor_sum in its currency."""
+        floors = self.knowledge.captor_sum
+        for ind in analysis.indicators:
+            if ind.kind != "money":
+                continue
+            currency, _, amount = ind.normalized.partition(":")
+            floor = floors.get(currency)
+            try:
+                if floor is not None and float(amount) >= floor:
+                    return True
+            except ValueError:
+                continue
+        return False
 
     def _under_duress(self, analysis: MessageAnalysis, speaker: SpeakerState) -> bool:
         groups = self.knowledge.duress

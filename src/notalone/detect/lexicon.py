@@ -212,6 +212,9 @@ class Knowledge:
     duress: tuple[frozenset[str], ...]
     # what, from the young person's own account to their family, is the captor's voice
     captor_voice: frozenset[str]
+    # the sum per currency from which a ransom from the young person's account is the captor's,
+    # whoever it is sent to
+    captor_sum: Mapping[str, float]
     controlled_account: ControlledAccount
     level_thresholds: dict[str, float]
     packs: dict[str, LanguagePack]
@@ -286,6 +289,7 @@ def load_knowledge(root: str | None = None) -> Knowledge:
     categories, min_score, levels, duress, captor, controlled = _load_categories(
         base / "categories.yaml", tactics
     )
+    captor_sum = _captor_sum(_read(base / "categories.yaml").get("captor_sum"), base)
     hot = _read(base / "hotlines.yaml")
     langs = _read(base / "languages.yaml")
     lex_root = base / "lexicons"
@@ -328,6 +332,7 @@ def load_knowledge(root: str | None = None) -> Knowledge:
         min_rule_score=min_score,
         duress=duress,
         captor_voice=captor,
+        captor_sum=captor_sum,
         controlled_account=controlled,
         level_thresholds=levels,
         packs=packs,
@@ -444,6 +449,20 @@ def _load_categories(
     levels = {str(k): float(v) for k, v in _require(doc, "levels", dict, path).items()}
     controlled = _controlled_account(doc.get("controlled_account"), tactics, path)
     return out, float(doc.get("min_score", 0.45)), levels, duress, captor, controlled
+
+
+def _captor_sum(spec: Any, base: Path) -> dict[str, float]:
+    where = f"{base / 'categories.yaml'}: captor_sum"
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict):
+        raise KnowledgeError(f"{where}: expected a mapping of currency to amount")
+    out: dict[str, float] = {}
+    for currency, amount in spec.items():
+        if isinstance(amount, bool) or not isinstance(amount, int | float) or amount <= 0:
+            raise KnowledgeError(f"{where}: {currency}: the amount must be a positive number")
+        out[str(currency).upper()] = float(amount)
+    return out
 
 
 def _controlled_account(
