@@ -952,8 +952,9 @@ def test_a_student_asking_whether_a_scholarship_has_a_fee_is_no_fraud() -> None:
 
 
 def test_a_young_person_who_tells_of_orders_and_passes_them_on_is_under_control() -> None:
-    # the student relays the fake police's orders to a friend, then tells the friends not to
-    # call: both together say someone controls them, and what they told of counts in full
+    # the student relays the fake police's orders to a friend (an accusation and a room alone:
+    # two families of the script, categories.yaml controlled_account), then tells the friends
+    # not to call: someone controls them, and what they told of counts in full
     conv = _chat(
         ("ngoc", "sn con Ha thu 7 nay, chot dia diem di"),
         ("manh", "ho noi t dinh vao 1 vu an, ho bat t ra thue 1 phong nghi rieng o 1 minh"),
@@ -963,14 +964,30 @@ def test_a_young_person_who_tells_of_orders_and_passes_them_on_is_under_control(
         lang="vi",
     )
     assessment = DET.analyze(conv)
-    assert assessment.first_alert_at == 3
+    assert assessment.first_alert_at == 1
     assert assessment.category == "online_kidnapping"
+    # the order told of alone (one family) waits for the no-calls passed on
+    alone = _chat(
+        *(
+            (f, t.replace(", ho bat t ra thue 1 phong nghi rieng o 1 minh", ""))
+            for f, t in (
+                ("ngoc", "sn con Ha thu 7 nay, chot dia diem di"),
+                ("manh", "ho noi t dinh vao 1 vu an, ho bat t ra thue 1 phong nghi rieng o 1 minh"),
+            )
+        ),
+        child="manh",
+        lang="vi",
+    )
+    assert DET.analyze(alone).first_alert_at is None
 
 
 def test_a_young_person_who_only_retells_a_scam_call_raises_no_alarm() -> None:
+    # Told as yesterday's call (frames: retelling). Told bare, "họ nói t dính vào 1 vụ án, họ
+    # bắt t ra thuê 1 phòng nghỉ riêng" is someone controlling them now (controlled_account):
+    # the hang-up that comes after cannot undo an alert already raised.
     conv = _chat(
         ("ngoc", "hom qua sao m ko di hoc"),
-        ("manh", "ho noi t dinh vao 1 vu an, ho bat t ra thue 1 phong nghi rieng o 1 minh"),
+        ("manh", "hqua t bi 1 thang goi, ho noi t dinh vao 1 vu an, bat t ra thue phong o 1 minh"),
         ("ngoc", "lua dao do"),
         ("manh", "uh t cup may r, chan so luon"),
         child="manh",
