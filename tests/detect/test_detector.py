@@ -1369,3 +1369,23 @@ def test_orders_told_all_at_once_after_the_call_was_seen_through_are_its_story()
     # ... while the same message from a student who said nothing of the kind is control
     controlled = dict(seen_through, messages=seen_through["messages"][2:])
     assert _analyze(controlled)["first_alert_at"] == 0
+
+
+def test_an_english_call_retold_as_the_weirdest_call_is_a_story() -> None:
+    # frames: retelling ("a recorded message saying it was the Chinese embassy"): the accusation
+    # and the secrecy that follow are the call's, told before the student says they hung up
+    story = _chat(
+        (
+            "amy",
+            "omg I just got the weirdest call. recorded message saying it was the Chinese embassy",
+        ),
+        ("jo", "lol what"),
+        (
+            "amy",
+            "then a 'police officer' came on and said I'm a suspect in a money laundering case, "
+            "I mustn't tell anyone",
+        ),
+        child="amy",
+        lang="en",
+    )
+    assert _analyze(story)["first_alert_at"] is None
