@@ -109,7 +109,7 @@ def test_a_captor_voice_naming_an_unknown_tactic_is_refused(knowledge_copy: Path
         ("    evidence: [fake_evidence]", "    evidence: [fake_evidense]", "unknown tactic"),
         ("  telling: [authority, place, evidence]", "  telling: [authority, plaec]", "'plaec'"),
         ("  complying: authority", "  complying: authorities", "'authorities'"),
-        ("  messages: 2", "  messages: 3", "messages must be 1 or 2"),
+        ("  messages: 1", "  messages: 3", "messages must be 1 or 2"),
         (
             "    evidence: [fake_evidence]",
             "    evidence: [fake_evidence, money_demand]",
