@@ -1389,3 +1389,18 @@ def test_an_english_call_retold_as_the_weirdest_call_is_a_story() -> None:
         lang="en",
     )
     assert _analyze(story)["first_alert_at"] is None
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "con chị bị giữ lại lớp vì chưa làm bài, 5h mới về",
+        "votre fils est retenu en colle ce soir jusqu'à 18h",
+        "your daughter was detained after class to finish her test",
+    ],
+)
+def test_a_school_keeping_a_child_after_class_is_no_captor(notice: str) -> None:
+    # frames: benign_context (detention, "en colle", "giữ lại lớp"); the captor's words stay
+    assert DET.new_conversation().add(Message("teacher", notice)).level not in HIGH
+    ransom = "votre fils est retenu chez nous, virez 20000€ ou vous ne le reverrez plus"
+    assert DET.new_conversation().add(Message("x", ransom)).level in HIGH
