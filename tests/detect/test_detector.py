@@ -1404,3 +1404,18 @@ def test_a_school_keeping_a_child_after_class_is_no_captor(notice: str) -> None:
     assert DET.new_conversation().add(Message("teacher", notice)).level not in HIGH
     ransom = "votre fils est retenu chez nous, virez 20000€ ou vous ne le reverrez plus"
     assert DET.new_conversation().add(Message("x", ransom)).level in HIGH
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "your son is with us at the museum, the bus is running 30 min late",
+        "Your child has been detained at the border crossing pending document checks",
+        "Bonjour, votre fille a été retenue à l'infirmerie suite à une chute, rien de grave",
+    ],
+)
+def test_a_child_kept_somewhere_by_a_school_or_an_office_is_no_hostage(notice: str) -> None:
+    # ransom_demand: "with us", "held", "detained", "retenue" followed by where or when
+    assert DET.new_conversation().add(Message("x", notice)).level not in HIGH
+    ransom = "your son is with us. pay 5000 usd"
+    assert DET.new_conversation().add(Message("x", ransom)).level in HIGH
