@@ -1394,28 +1394,26 @@ def test_an_english_call_retold_as_the_weirdest_call_is_a_story() -> None:
 @pytest.mark.parametrize(
     "notice",
     [
+        # frames: benign_context (detention, "en colle", "giữ lại lớp")
         "con chị bị giữ lại lớp vì chưa làm bài, 5h mới về",
         "votre fils est retenu en colle ce soir jusqu'à 18h",
         "your daughter was detained after class to finish her test",
-    ],
-)
-def test_a_school_keeping_a_child_after_class_is_no_captor(notice: str) -> None:
-    # frames: benign_context (detention, "en colle", "giữ lại lớp"); the captor's words stay
-    assert DET.new_conversation().add(Message("teacher", notice)).level not in HIGH
-    ransom = "votre fils est retenu chez nous, virez 20000€ ou vous ne le reverrez plus"
-    assert DET.new_conversation().add(Message("x", ransom)).level in HIGH
-
-
-@pytest.mark.parametrize(
-    "notice",
-    [
+        # ransom_demand: "with us", "held", "detained", "retenue" followed by where or when
         "your son is with us at the museum, the bus is running 30 min late",
         "Your child has been detained at the border crossing pending document checks",
         "Bonjour, votre fille a été retenue à l'infirmerie suite à une chute, rien de grave",
     ],
 )
 def test_a_child_kept_somewhere_by_a_school_or_an_office_is_no_hostage(notice: str) -> None:
-    # ransom_demand: "with us", "held", "detained", "retenue" followed by where or when
-    assert DET.new_conversation().add(Message("x", notice)).level not in HIGH
-    ransom = "your son is with us. pay 5000 usd"
+    assert DET.new_conversation().add(Message("teacher", notice)).level not in HIGH
+
+
+@pytest.mark.parametrize(
+    "ransom",
+    [
+        "votre fils est retenu chez nous, virez 20000€ ou vous ne le reverrez plus",
+        "your son is with us. pay 5000 usd",
+    ],
+)
+def test_the_captors_words_beside_those_notices_still_alert(ransom: str) -> None:
     assert DET.new_conversation().add(Message("x", ransom)).level in HIGH

@@ -17,6 +17,14 @@ def knowledge_copy(tmp_path: Path) -> Path:
     return root
 
 
+def _edit_categories(root: Path, old: str, new: str) -> None:
+    """Replace one line of the copy's categories.yaml (which must hold it)."""
+    path = root / "categories.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
 def _load(root: Path) -> None:
     load_knowledge.cache_clear()
     try:
@@ -86,19 +94,15 @@ def test_every_modifier_the_engine_explains_has_words_in_every_language() -> Non
 def test_a_rule_asking_for_a_learned_reading_out_of_range_is_refused(
     knowledge_copy: Path, value: str
 ) -> None:
-    path = knowledge_copy / "categories.yaml"
-    text = path.read_text(encoding="utf-8")
-    assert "needs_learned: 0.05" in text
-    path.write_text(text.replace("needs_learned: 0.05", f"needs_learned: {value}"))
+    _edit_categories(knowledge_copy, "needs_learned: 0.05", f"needs_learned: {value}")
     with pytest.raises(KnowledgeError, match="needs_learned must be a number from 0 to 1"):
         _load(knowledge_copy)
 
 
 def test_a_captor_voice_naming_an_unknown_tactic_is_refused(knowledge_copy: Path) -> None:
-    path = knowledge_copy / "categories.yaml"
-    text = path.read_text(encoding="utf-8")
-    assert "captor_voice: [ransom_demand]" in text
-    path.write_text(text.replace("captor_voice: [ransom_demand]", "captor_voice: [ransom_dmand]"))
+    _edit_categories(
+        knowledge_copy, "captor_voice: [ransom_demand]", "captor_voice: [ransom_dmand]"
+    )
     with pytest.raises(KnowledgeError, match="captor_voice names unknown tactic 'ransom_dmand'"):
         _load(knowledge_copy)
 
@@ -120,10 +124,7 @@ def test_a_captor_voice_naming_an_unknown_tactic_is_refused(knowledge_copy: Path
 def test_a_controlled_account_with_unknown_names_is_refused(
     knowledge_copy: Path, old: str, new: str, message: str
 ) -> None:
-    path = knowledge_copy / "categories.yaml"
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new))
+    _edit_categories(knowledge_copy, old, new)
     with pytest.raises(KnowledgeError, match=message):
         _load(knowledge_copy)
 
@@ -132,9 +133,6 @@ def test_a_controlled_account_with_unknown_names_is_refused(
 def test_a_captor_sum_that_is_not_a_positive_number_is_refused(
     knowledge_copy: Path, amount: str
 ) -> None:
-    path = knowledge_copy / "categories.yaml"
-    text = path.read_text(encoding="utf-8")
-    assert "USD: 1000," in text
-    path.write_text(text.replace("USD: 1000,", f"USD: {amount},"))
+    _edit_categories(knowledge_copy, "USD: 1000,", f"USD: {amount},")
     with pytest.raises(KnowledgeError, match="captor_sum: USD: the amount must be a positive"):
         _load(knowledge_copy)

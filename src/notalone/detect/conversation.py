@@ -110,6 +110,11 @@ TACTIC_EVIDENCE = 0.2
 MIN_STYLE_WORDS = 12  # words a speaker must have written before the model alone may alert
 
 
+def _seen_through(speaker: SpeakerState, analysis: MessageAnalysis) -> bool:
+    """The speaker said they saw through the call and does not say they obey it now."""
+    return speaker.saw_through and not analysis.complies
+
+
 def _note_message(seen: set[int], index: int) -> None:
     """Remember up to two message indices (all a rule asks is whether there were two)."""
     if len(seen) < 2:
@@ -445,26 +450,22 @@ class ConversationState:
                 speaker.asks_money = True
             elif hit.tactic in _PASSED_ON and not mods:
                 speaker.passes_orders = True
+        if _seen_through(speaker, analysis):
+            return False  # they said they saw through the call: what they tell is its story
         told = speaker.tells_of_harm or (young and speaker.asks_money)
-        # a story told of yesterday's call is not control, unless they say they obey it now
-        script = (
-            young
-            and (analysis.complies or not speaker.retells)
-            and (
-                (
-                    len(speaker.told_orders) >= 2
-                    and not speaker.told_orders.isdisjoint(_SCRIPT_TAKES)
-                )
-                or (
-                    not speaker.caller_voice
-                    and self.knowledge.controlled_account.shows_control(
-                        speaker.script_families, len(speaker.script_messages)
-                    )
-                )
+        orders_told = len(speaker.told_orders) >= 2 and not speaker.told_orders.isdisjoint(
+            _SCRIPT_TAKES
+        )
+        families_shown = (
+            not speaker.caller_voice
+            and self.knowledge.controlled_account.shows_control(
+                speaker.script_families, len(speaker.script_messages)
             )
         )
-        if speaker.saw_through and not analysis.complies:
-            return False  # they said they saw through the call: what they tell is its story
+        # a story told of yesterday's call is not control, unless they say they obey it now
+        script = (
+            young and (analysis.complies or not speaker.retells) and (orders_told or families_shown)
+        )
         return (speaker.passes_orders and told) or script
 
     def _shown_family(self, speaker: SpeakerState, hit: Hit, complies: bool, index: int) -> None:
@@ -497,6 +498,8 @@ class ConversationState:
         return self._rewrite(name, speaker, lifted)
 
     def _captor_to_family(self, sender: str, analysis: MessageAnalysis) -> bool:
+        """A confident ransom from the young person's own account is the captor's when it goes
+        to a parent (captor_voice) or names a captor's price to anyone (captor_sum)."""
         captor = self.knowledge.captor_voice
         if not captor or not any(
             h.tactic in captor and h.score >= CAPTOR_SCORE and not h.modifiers
@@ -522,7 +525,7 @@ class ConversationState:
 
     def _under_duress(self, analysis: MessageAnalysis, speaker: SpeakerState) -> bool:
         groups = self.knowledge.duress
-        if not groups or (speaker.saw_through and not analysis.complies):
+        if not groups or _seen_through(speaker, analysis):
             # the orders of a call they said they saw through ("sáng nay t dính cuộc gọi lừa
             # đảo ... xong bảo t phải thuê phòng") are that story's
             return False

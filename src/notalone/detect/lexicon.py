@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -286,10 +286,7 @@ def load_knowledge(root: str | None = None) -> Knowledge:
     """Load and validate every knowledge file (cached: call it freely)."""
     base = Path(root) if root else data_root()
     tactics = _load_tactics(base / "tactics.yaml")
-    categories, min_score, levels, duress, captor, controlled = _load_categories(
-        base / "categories.yaml", tactics
-    )
-    captor_sum = _captor_sum(_read(base / "categories.yaml").get("captor_sum"), base)
+    cats = _load_categories(base / "categories.yaml", tactics)
     hot = _read(base / "hotlines.yaml")
     langs = _read(base / "languages.yaml")
     lex_root = base / "lexicons"
@@ -328,13 +325,13 @@ def load_knowledge(root: str | None = None) -> Knowledge:
     return Knowledge(
         root=base,
         tactics=tactics,
-        categories=categories,
-        min_rule_score=min_score,
-        duress=duress,
-        captor_voice=captor,
-        captor_sum=captor_sum,
-        controlled_account=controlled,
-        level_thresholds=levels,
+        categories=cats.categories,
+        min_rule_score=cats.min_score,
+        duress=cats.duress,
+        captor_voice=cats.captor_voice,
+        captor_sum=cats.captor_sum,
+        controlled_account=cats.controlled_account,
+        level_thresholds=cats.levels,
         packs=packs,
         hotlines={
             str(k): {str(a): str(b) for a, b in v.items()} for k, v in hot["countries"].items()
@@ -397,16 +394,19 @@ def _tactic_names(
     return names
 
 
-def _load_categories(
-    path: Path, tactics: Mapping[str, TacticSpec]
-) -> tuple[
-    dict[str, CategorySpec],
-    float,
-    dict[str, float],
-    tuple[frozenset[str], ...],
-    frozenset[str],
-    ControlledAccount,
-]:
+class _CategoriesFile(NamedTuple):
+    """What categories.yaml holds, validated."""
+
+    categories: dict[str, CategorySpec]
+    min_score: float
+    levels: dict[str, float]
+    duress: tuple[frozenset[str], ...]
+    captor_voice: frozenset[str]
+    captor_sum: dict[str, float]
+    controlled_account: ControlledAccount
+
+
+def _load_categories(path: Path, tactics: Mapping[str, TacticSpec]) -> _CategoriesFile:
     doc = _read(path)
     duress = tuple(_tactic_names(g, tactics, f"{path}: duress") for g in doc.get("duress", []))
     captor = _tactic_names(doc.get("captor_voice", []), tactics, f"{path}: captor_voice")
@@ -447,12 +447,19 @@ def _load_categories(
             corroborators,
         )
     levels = {str(k): float(v) for k, v in _require(doc, "levels", dict, path).items()}
-    controlled = _controlled_account(doc.get("controlled_account"), tactics, path)
-    return out, float(doc.get("min_score", 0.45)), levels, duress, captor, controlled
+    return _CategoriesFile(
+        out,
+        float(doc.get("min_score", 0.45)),
+        levels,
+        duress,
+        captor,
+        _captor_sum(doc.get("captor_sum"), path),
+        _controlled_account(doc.get("controlled_account"), tactics, path),
+    )
 
 
-def _captor_sum(spec: Any, base: Path) -> dict[str, float]:
-    where = f"{base / 'categories.yaml'}: captor_sum"
+def _captor_sum(spec: Any, path: Path) -> dict[str, float]:
+    where = f"{path}: captor_sum"
     if spec is None:
         return {}
     if not isinstance(spec, dict):
