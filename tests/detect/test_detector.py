@@ -315,6 +315,39 @@ def test_a_minor_cue_after_the_evidence_raises_the_alert_when_it_arrives() -> No
     assert after.first_alert_at == 2
 
 
+@pytest.mark.parametrize(
+    "cues",
+    [
+        ["ugh ms patterson gave us a test", "my mom yelled at me for being up past bedtime"],
+        ["on the bus home rn its so loud", "my dad had to drive me after"],
+    ],
+)
+def test_two_different_everyday_cues_of_a_young_person_show_a_minor(cues: list[str]) -> None:
+    """One cue of a student's day is an adult's day too ("coach made us run laps"); two
+    different ones in the conversation show a minor, and the picture asked for is grooming."""
+    state = DET.new_conversation()
+    state.add(Message("w", cues[0]))
+    state.add(Message("m", "what are you wearing right now"))
+    one = state.add(Message("m", "you look gorgeous, send me a pic"))
+    assert one.level not in HIGH
+    two = state.add(Message("w", cues[1]))
+    assert two.level in HIGH
+    assert two.category == "grooming"
+
+
+def test_the_same_everyday_cue_twice_or_an_adults_own_day_is_no_minor() -> None:
+    for first, second in [
+        ("ms patterson gave us a test", "mr jones gave us a test too"),
+        ("im 31 lol", "my mom yelled at me again"),
+    ]:
+        state = DET.new_conversation()
+        state.add(Message("w", first))
+        state.add(Message("w", "past my bedtime already" if first.startswith("im") else second))
+        state.add(Message("m", "what are you wearing right now"))
+        result = state.add(Message("m", "you look gorgeous, send me a pic"))
+        assert result.level not in HIGH, (first, second)
+
+
 def _levels(conv: list[tuple[str, str]]) -> tuple[str, int | None, list[tuple[str, float]]]:
     state = DET.new_conversation()
     for sender, text in conv:

@@ -76,6 +76,7 @@ _NOT_HIT_MODIFIERS = frozenset(
         "complying",
         "saw_through",
         "caller_voice",
+        "youth",
     }
 )
 NEGATION_WINDOW = 3  # words between a negator and the hit it negates
@@ -118,6 +119,8 @@ class MessageAnalysis:
     complies: bool = False  # the speaker says they follow the orders now
     saw_through: bool = False  # the speaker says they saw through a call (a scam, hung up)
     caller_voice: bool = False  # the speaker introduces themselves as an officer
+    # the young person's everyday life cues it holds, by pattern ("gave us a test", "bedtime")
+    youth: frozenset[tuple[str, int]] = frozenset()
 
 
 def _page_link(ind: Indicator) -> bool:
@@ -215,6 +218,9 @@ class MessageAnalyzer:
             complies="frame:complying" in kinds,
             saw_through="frame:saw_through" in kinds,
             caller_voice="frame:caller_voice" in kinds,
+            youth=frozenset((r.recognizer, r.pattern) for r in results if r.kind == "frame:youth")
+            if "frame:youth" in kinds
+            else frozenset(),
         )
 
     def _analyze_long(self, text: str, sender: str | None) -> MessageAnalysis:
@@ -251,6 +257,7 @@ class MessageAnalyzer:
             adult=any(p.adult for p in parts),
             age_gap=any(p.age_gap for p in parts),
             peer=any(p.peer for p in parts),
+            youth=frozenset().union(*(p.youth for p in parts)),
             # official only if every window is: the sender is, and no window links elsewhere
             official=all(p.official for p in parts),
             calls_parent=any(p.calls_parent for p in parts),
@@ -408,7 +415,9 @@ def _negated_at(
 
 
 # Frames that say something about the speaker or the listener (ages, who is a minor)
-_SPEAKER_FRAMES = frozenset({"frame:minor", "frame:adult", "frame:age_gap", "frame:peer"})
+_SPEAKER_FRAMES = frozenset(
+    {"frame:minor", "frame:adult", "frame:age_gap", "frame:peer", "frame:youth"}
+)
 
 
 def _quote_spans(text: str) -> list[tuple[int, int]]:

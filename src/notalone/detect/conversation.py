@@ -108,6 +108,9 @@ LEARNED_ALONE_CAP = 0.58
 LEARNED_ALONE_SURE = 0.9
 TACTIC_EVIDENCE = 0.2
 MIN_STYLE_WORDS = 12  # words a speaker must have written before the model alone may alert
+# Different everyday-life cues of a young person (frames: youth) that together show a minor:
+# one ("coach made us run laps", "the bus was so loud") is an adult's day too.
+YOUTH_CUES = 2
 
 
 def _seen_through(speaker: SpeakerState, analysis: MessageAnalysis) -> bool:
@@ -206,6 +209,8 @@ class ConversationState:
         # Who said they are under 18 or answered an age question with a minor's age (bounded):
         # a speaker who says they are an adult to one of them talks across an age gap.
         self._minors_said: set[str] = set()
+        # the distinct youth cues seen so far (frames: youth), up to YOUTH_CUES
+        self._youth_cues: set[tuple[str, int]] = set()
         # the age each speaker gave as their own (bounded like the speakers)
         self._ages: dict[str, int] = {}
         # Whom the other side calls mom or dad, or whose name is "Mẹ" / "Dad" (bounded too).
@@ -224,6 +229,14 @@ class ConversationState:
         self.count = 0
         self.first_alert_at: int | None = None
         self._assessment: Assessment | None = None  # built when asked for, kept until a change
+
+    def _shows_youth(self, sender: str, analysis: MessageAnalysis) -> bool:
+        """True at the message whose youth cue completes YOUTH_CUES different ones (a speaker
+        who said they are an adult tells of their own life, not a minor's)."""
+        if not analysis.youth or len(self._youth_cues) >= YOUTH_CUES or sender in self.adults:
+            return False
+        self._youth_cues.update(sorted(analysis.youth)[: YOUTH_CUES - len(self._youth_cues)])
+        return len(self._youth_cues) >= YOUTH_CUES
 
     def add(self, message: Message) -> Assessment:
         """Take one message and return the assessment of the conversation so far."""
@@ -291,7 +304,7 @@ class ConversationState:
             # probe, and it found a minor
             answered, bumped = self._answered_age(asked_before, index - 1)
             changed |= bumped
-        explicit = analysis.minor or answered
+        explicit = analysis.minor or answered or self._shows_youth(message.sender, analysis)
         if explicit:
             self._minor_from_gap = False
             if (answered or analysis.peer) and len(self._minors_said) < MAX_SPEAKERS:

@@ -74,6 +74,10 @@ FRAME_KINDS = (
     # the speaker introduces themselves as the officer ("Tôi là cán bộ công an", "this is
     # officer Reyes"): from the young person, the caller's words pasted, not their own account
     "caller_voice",
+    # a young person's everyday life told as their own, too common to say "minor" alone ("ms
+    # patterson gave us a test", "past my bedtime", "my dad had to drive me"): a few different
+    # ones in one conversation do (conversation.YOUTH_CUES)
+    "youth",
 )
 # Frames looked for in every message; the others only shape hits, so they run only where a
 # tactic was found. Warnings: "is this a scam?" requalifies the message before it. Minor
@@ -94,6 +98,7 @@ MESSAGE_FRAMES = frozenset(
         "frame:complying",
         "frame:saw_through",
         "frame:caller_voice",
+        "frame:youth",
     }
 )
 TACTIC_TEXT_FIELDS = ("name", "description", "why", "advice")
