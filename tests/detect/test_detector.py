@@ -335,6 +335,13 @@ def test_two_different_everyday_cues_of_a_young_person_show_a_minor(cues: list[s
     assert two.category == "grooming"
 
 
+def test_a_new_everyday_cue_counts_beside_one_already_seen_in_the_same_message() -> None:
+    state = DET.new_conversation()
+    state.add(Message("w", "ugh ms patterson gave us a test"))
+    state.add(Message("w", "mr jones gave us a quiz too and im up past my bedtime"))
+    assert state.minor
+
+
 def test_the_same_everyday_cue_twice_or_an_adults_own_day_is_no_minor() -> None:
     for first, second in [
         ("ms patterson gave us a test", "mr jones gave us a test too"),

@@ -235,7 +235,8 @@ class ConversationState:
         who said they are an adult tells of their own life, not a minor's)."""
         if not analysis.youth or len(self._youth_cues) >= YOUTH_CUES or sender in self.adults:
             return False
-        self._youth_cues.update(sorted(analysis.youth)[: YOUTH_CUES - len(self._youth_cues)])
+        new = sorted(analysis.youth - self._youth_cues)
+        self._youth_cues.update(new[: YOUTH_CUES - len(self._youth_cues)])
         return len(self._youth_cues) >= YOUTH_CUES
 
     def add(self, message: Message) -> Assessment:
