@@ -119,20 +119,15 @@ def test_a_captor_voice_naming_an_unknown_tactic_is_refused(knowledge_copy: Path
             "    evidence: [fake_evidence, money_demand]",
             "one family",
         ),
+        *(
+            ("USD: 1000,", f"USD: {amount},", "captor_sum: USD: the amount must be a positive")
+            for amount in ("-5", "ten", "true")
+        ),
     ],
 )
-def test_a_controlled_account_with_unknown_names_is_refused(
+def test_a_controlled_account_or_captor_sum_that_does_not_hold_is_refused(
     knowledge_copy: Path, old: str, new: str, message: str
 ) -> None:
     _edit_categories(knowledge_copy, old, new)
     with pytest.raises(KnowledgeError, match=message):
-        _load(knowledge_copy)
-
-
-@pytest.mark.parametrize("amount", ["-5", "ten", "true"])
-def test_a_captor_sum_that_is_not_a_positive_number_is_refused(
-    knowledge_copy: Path, amount: str
-) -> None:
-    _edit_categories(knowledge_copy, "USD: 1000,", f"USD: {amount},")
-    with pytest.raises(KnowledgeError, match="captor_sum: USD: the amount must be a positive"):
         _load(knowledge_copy)

@@ -272,7 +272,7 @@ class ConversationState:
                 )
         speaker = self._speaker(message.sender)
         speaker.messages += 1
-        if analysis.retells or analysis.saw_through:
+        if analysis.retells:
             speaker.retells = True
         if analysis.saw_through:
             speaker.saw_through = True
