@@ -18,6 +18,7 @@ from notalone.detect.learned import (
     CORROBORATION,
     FORMAT_VERSION,
     LEARNED_BASELINE,
+    FeatureRows,
     LearnedStage,
     ModelFormatError,
     SpeakerAggregate,
@@ -299,3 +300,22 @@ def test_a_few_words_of_style_alone_are_not_an_alert(text: str) -> None:
     # Each read 'critical' before: the model alone, on two to five words.
     state = Detector.default().new_conversation()
     assert state.add(Message("someone", text)).level in ("none", "low", "medium")
+
+
+def test_feature_rows_find_each_name_in_its_row_and_nothing_else() -> None:
+    names = ["g:<ab", "w:hello", "b:a b", "w:xin", "g:chào>"]
+    rows = FeatureRows(names)
+    assert len(rows) == 5 and list(rows) == names
+    assert [rows[n] for n in names] == [0, 1, 2, 3, 4]
+    assert "w:absent" not in rows and 3 not in rows
+    assert rows.lookup(["w:xin", "w:absent", "g:<ab", "w:xin"]) == [3, 0, 3]
+    assert FeatureRows().lookup(["w:xin"]) == []
+
+
+def test_a_saved_and_reloaded_model_keeps_its_category_rows(tmp_path: Path) -> None:
+    stage = LearnedStage.load()
+    stage.save(tmp_path)
+    again = LearnedStage.load(tmp_path)
+    assert list(again.category_index) == list(stage.category_index)
+    for text in ("send me a photo of you", "WINNER! claim your prize, text WIN"):
+        assert again.message_category(text) == stage.message_category(text)

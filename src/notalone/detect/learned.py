@@ -44,7 +44,7 @@ import math
 import string
 import zlib
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from heapq import nlargest
 from itertools import pairwise, repeat
@@ -132,23 +132,69 @@ class _WordCache(dict[str, float]):
 
     def __init__(self, weights: Mapping[str, float]) -> None:
         super().__init__()
-        # the same weights keyed without their "w:" / "g:" prefix: a new word's n-grams are
-        # looked up as slices, with no feature string built (what ``word_features`` names)
-        self._word = {k[2:]: v for k, v in weights.items() if k.startswith("w:")}.get
-        self._gram = {k[2:]: v for k, v in weights.items() if k.startswith("g:")}.get
+        # The features are looked up under their full names ("w:word", "g:<wo"): a new word
+        # builds a few strings once, and the model is held in memory once, not twice.
+        self._weight = weights.get
 
     def __missing__(self, word: str) -> float:
-        gram = self._gram
+        weight = self._weight
         marked = f"<{word}>"
         size = len(marked)
-        value = self._word(word, 0.0)
+        value = weight("w:" + word, 0.0)
         for n in NGRAM_SIZES:
             for i in range(size - n + 1):
-                value += gram(marked[i : i + n], 0.0)
+                value += weight("g:" + marked[i : i + n], 0.0)
         if len(self) >= WORD_CACHE_SIZE:
             self.clear()
         self[word] = value
         return value
+
+
+class FeatureRows(Mapping[str, int]):
+    """Feature name -> row of the category matrix, without one string object per feature.
+
+    The category matrix has a row for ~150,000 feature names; as a dict of strings that is
+    ~20 MB of a process that must stay under 200 MB. Here the names stay encoded in one byte
+    array (for saving) and look-ups go through a sorted array of their hashes. ``hash(str)``
+    is salted per process but fixed within one, and the table is built in the process that
+    uses it; two of ~150,000 names sharing a 64-bit hash is checked for at build time.
+    """
+
+    def __init__(self, keys: Iterable[str] = ()) -> None:
+        names = list(keys)
+        self._blob = _encode_keys(names)
+        self._size = len(names)
+        hashes = np.fromiter(map(hash, names), dtype=np.int64, count=len(names))
+        order = np.argsort(hashes, kind="stable")
+        self._hashes = hashes[order]
+        self._rows = order.astype(np.int64)
+        if len(names) > 1 and bool((self._hashes[1:] == self._hashes[:-1]).any()):
+            raise ModelFormatError("two category features share a hash: rebuild the model")
+
+    def lookup(self, features: Iterable[str]) -> list[int]:
+        """Rows of the features that have one (one per occurrence, in order)."""
+        wanted = np.fromiter(map(hash, features), dtype=np.int64)
+        if not self._size or not wanted.size:
+            return []
+        at = np.minimum(np.searchsorted(self._hashes, wanted), self._size - 1)
+        found = self._hashes[at] == wanted
+        return [int(r) for r in self._rows[at[found]]]
+
+    def __getitem__(self, key: str) -> int:
+        rows = self.lookup([key])
+        if not rows:
+            raise KeyError(key)
+        return rows[0]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and bool(self.lookup([key]))
+
+    def __iter__(self) -> Iterator[str]:
+        """The names in row order (what ``save`` writes)."""
+        return iter(_decode_keys(self._blob))
+
+    def __len__(self) -> int:
+        return self._size
 
 
 MAX_REPEATS = 3
@@ -179,7 +225,7 @@ class LearnedStage:
     calib_a: float = 1.0
     calib_b: float = 0.0
     categories: tuple[str, ...] = ()
-    category_index: dict[str, int] = field(default_factory=dict)
+    category_index: Mapping[str, int] = field(default_factory=FeatureRows)
     category_matrix: np.ndarray[Any, np.dtype[np.float32]] = field(
         default_factory=lambda: np.zeros((0, 0), dtype=np.float32)
     )
@@ -235,7 +281,11 @@ class LearnedStage:
         if not self.categories:
             return None
         feats, value = message_features(folded)
-        rows = [self.category_index[f] for f in feats if f in self.category_index]
+        index = self.category_index
+        if isinstance(index, FeatureRows):
+            rows = index.lookup(feats)
+        else:
+            rows = [index[f] for f in feats if f in index]
         scores = self.category_bias.astype(np.float64)
         if rows:
             scores = scores + value * self.category_matrix[rows].sum(axis=0)
@@ -283,7 +333,7 @@ class LearnedStage:
             calib_a=calib_a,
             calib_b=calib_b,
             categories=categories,
-            category_index={k: i for i, k in enumerate(cat_keys)},
+            category_index=FeatureRows(cat_keys),
             category_matrix=arrays["category_matrix"].astype(np.float32),
             category_bias=arrays["category_bias"].astype(np.float32),
             top_k=int(top_k),

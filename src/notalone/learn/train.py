@@ -50,6 +50,7 @@ from notalone.detect.learned import (
     MODEL_DIR,
     TOP_K,
     WINDOW,
+    FeatureRows,
     LearnedStage,
     feature_bucket,
     feature_scale,
@@ -366,7 +367,7 @@ def fit_stage(
     keep = np.abs(matrix).max(axis=1) >= 1e-2
     kept_keys = [k for k, ok in zip(keys, keep.tolist(), strict=True) if ok]
     stage.categories = tuple(names)
-    stage.category_index = {k: i for i, k in enumerate(kept_keys)}
+    stage.category_index = FeatureRows(kept_keys)
     stage.category_matrix = matrix[keep]
     stage.category_bias = np.asarray(inter_list, dtype=np.float32)
     if log is not None:
