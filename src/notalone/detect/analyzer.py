@@ -463,7 +463,10 @@ def _brand_owned(ind: Indicator) -> bool:
 
 
 def _official_source(indicators: tuple[Indicator, ...], sender: str | None) -> bool:
-    links = [i for i in indicators if i.kind in _LINK_KINDS]
+    # A link in capitals is a merchant's name on a statement ("APPLE.COM/BILL") or a reference
+    # code, not a link the message sends: it says nothing of who sent it (dev68 en: a "CHASE
+    # FRAUD DEPT" call-back scam from a plain number naming the merchant).
+    links = [i for i in indicators if i.kind in _LINK_KINDS and not i.value.isupper()]
     if not all(_brand_owned(i) for i in links):
         return False
     if links:
