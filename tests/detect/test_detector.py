@@ -1457,3 +1457,22 @@ def test_a_child_kept_somewhere_by_a_school_or_an_office_is_no_hostage(notice: s
 )
 def test_the_captors_words_beside_those_notices_still_alert(ransom: str) -> None:
     assert DET.new_conversation().add(Message("x", ransom)).level in HIGH
+
+
+def test_one_youth_cue_of_the_listener_makes_a_confident_picture_request_grooming() -> None:
+    """A segment often shows only one cue of the young person's day (the age was given
+    before the window): enough for a confident picture request, not for the weak rules."""
+
+    def verdict(lines: list[tuple[str, str]]) -> tuple[str | None, int | None]:
+        conv = DET.new_conversation()
+        for sender, text in lines:
+            conv.observe(Message(sender, text))
+        return conv.assessment.category, conv.first_alert_at
+
+    ask = ("x", "send me a pic after ur shower")
+    assert verdict([("k", "lol my mom made me clean the whole kitchen"), ask]) == ("grooming", 1)
+    # no cue of a young person's day; the cue is the asker's own; the listener is an adult
+    assert verdict([("k", "lol i had to clean the whole kitchen"), ask])[1] is None
+    assert verdict([("x", "lol my mom made me clean the whole kitchen"), ask])[1] is None
+    adult = [("k", "lol my mom made me clean the whole kitchen"), ("k", "im 27 btw"), ask]
+    assert verdict(adult)[1] is None

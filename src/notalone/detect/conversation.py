@@ -211,6 +211,8 @@ class ConversationState:
         self._minors_said: set[str] = set()
         # the distinct youth cues seen so far (frames: youth), up to YOUTH_CUES
         self._youth_cues: set[tuple[str, int]] = set()
+        # who told at least one such cue of their own day (bounded like the speakers)
+        self._youth_speakers: set[str] = set()
         # the age each speaker gave as their own (bounded like the speakers)
         self._ages: dict[str, int] = {}
         # Whom the other side calls mom or dad, or whose name is "Mẹ" / "Dad" (bounded too).
@@ -305,6 +307,16 @@ class ConversationState:
             # probe, and it found a minor
             answered, bumped = self._answered_age(asked_before, index - 1)
             changed |= bumped
+        if (
+            analysis.youth
+            and message.sender not in self._youth_speakers
+            and message.sender not in self.adults
+            and len(self._youth_speakers) < MAX_SPEAKERS
+        ):
+            self._youth_speakers.add(message.sender)
+            if not self.minor:
+                self._rescore_all()
+                changed = True
         explicit = analysis.minor or answered or self._shows_youth(message.sender, analysis)
         if explicit:
             self._minor_from_gap = False
@@ -699,6 +711,7 @@ class ConversationState:
             again=_again(state) if self.knowledge.has_repeat_rules else None,
             parent=name in self.parents,
             learned=_rule_reading(state.learned_p, state.learned_words),
+            youth=any(s != name and s not in self.adults for s in self._youth_speakers),
         )
 
     def _rescore_all(self) -> None:

@@ -138,6 +138,12 @@ class Rule:
     # per-speaker probability): one step that family and friends also take ("so ur home alone
     # tonight?") counts from a speaker whose words read like a predator's.
     needs_learned: float = 0.0
+    # Where a minor shows, or where someone other than the speaker told of a young person's
+    # day once ("my mom took me shopping after school"; frames: youth) without saying they are
+    # an adult. One such cue is too weak to say "minor" for every rule (YOUTH_CUES), but it is
+    # enough to read a confident picture request or sexual remark as aimed at a young person:
+    # in a chat segment the age was often given before the window.
+    needs_youth: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,6 +439,7 @@ def _load_categories(path: Path, tactics: Mapping[str, TacticSpec]) -> _Categori
                     bool(rule.get("needs_age_gap", False)),
                     int(rule.get("repeat", 1)),
                     _probability(rule.get("needs_learned", 0.0), f"{path}: {cid}: needs_learned"),
+                    bool(rule.get("needs_youth", False)),
                 )
             )
         named_by = frozenset(str(t) for t in spec.get("named_by", []))

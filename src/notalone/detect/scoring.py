@@ -39,6 +39,7 @@ def score_speaker(
     again: Mapping[str, float] | None = None,
     parent: bool = False,
     learned: float = 0.0,
+    youth: bool = False,
 ) -> SpeakerRisk:
     """``best`` maps a tactic to the best (frame-adjusted) score this speaker showed;
     ``minor`` says whether the conversation shows a minor (rules may need one); ``adult``,
@@ -48,7 +49,8 @@ def score_speaker(
     maps a tactic to its best score in a message other than its best one (rules with
     ``repeat: 2``); ``parent``, whether the other side calls this speaker mom or dad (or the
     speaker's name says so); ``learned``, the learned stage's calibrated reading of this
-    speaker (rules with ``needs_learned``)."""
+    speaker (rules with ``needs_learned``); ``youth``, whether someone else in the
+    conversation told one cue of a young person's life (rules with ``needs_youth``)."""
     if not best:
         return SpeakerRisk(0.0, None, None)
     tactics = knowledge.tactics
@@ -69,6 +71,7 @@ def score_speaker(
         for n, rule in enumerate(cat.rules):
             if (
                 (rule.needs_minor and not minor)
+                or (rule.needs_youth and not (minor or youth))
                 or (rule.unless_adult and adult)
                 or (rule.needs_age_gap and (not age_gap or adult))
                 or learned < rule.needs_learned
