@@ -1476,3 +1476,24 @@ def test_one_youth_cue_of_the_listener_makes_a_confident_picture_request_groomin
     assert verdict([("x", "lol my mom made me clean the whole kitchen"), ask])[1] is None
     adult = [("k", "lol my mom made me clean the whole kitchen"), ("k", "im 27 btw"), ask]
     assert verdict(adult)[1] is None
+
+
+def test_one_who_tells_of_their_own_young_life_is_a_peer_not_a_groomer() -> None:
+    """'my mom says get off' is the speaker's own youth: their kissing question to a
+    classmate is not grooming; the same question to one who says it still is."""
+    talk = [
+        ("a", "did u do the science worksheet"),
+        ("b", "no lol"),
+        ("a", "have u ever kissed anyone"),
+        ("b", "no have u"),
+        ("a", "no lol maybe at the game tho"),
+    ]
+
+    def first_alert(lines: list[tuple[str, str]]) -> int | None:
+        conv = DET.new_conversation()
+        for sender, text in lines:
+            conv.observe(Message(sender, text))
+        return conv.first_alert_at
+
+    assert first_alert([*talk, ("a", "ok gotta go my mom says get off")]) is None
+    assert first_alert([*talk, ("b", "ok gotta go my mom says get off")]) == 5

@@ -121,6 +121,9 @@ class MessageAnalysis:
     caller_voice: bool = False  # the speaker introduces themselves as an officer
     # the young person's everyday life cues it holds, by pattern ("gave us a test", "bedtime")
     youth: frozenset[tuple[str, int]] = frozenset()
+    # a cue of a young person's life told in the speaker's own voice ("my mom says get off"):
+    # the speaker is young themselves, as when they give their age ("same im 14")
+    own_youth: bool = False
 
 
 def _page_link(ind: Indicator) -> bool:
@@ -221,6 +224,8 @@ class MessageAnalyzer:
             youth=frozenset((r.recognizer, r.pattern) for r in results if r.kind == "frame:youth")
             if "frame:youth" in kinds
             else frozenset(),
+            own_youth=("frame:youth" in kinds or "frame:minor" in kinds)
+            and self._own_voice(norm.text, results),
         )
 
     def _analyze_long(self, text: str, sender: str | None) -> MessageAnalysis:
@@ -258,11 +263,27 @@ class MessageAnalyzer:
             age_gap=any(p.age_gap for p in parts),
             peer=any(p.peer for p in parts),
             youth=frozenset().union(*(p.youth for p in parts)),
+            own_youth=any(p.own_youth for p in parts),
             # official only if every window is: the sender is, and no window links elsewhere
             official=all(p.official for p in parts),
             calls_parent=any(p.calls_parent for p in parts),
             family_voice=any(p.family_voice for p in parts),
         )
+
+    def _own_voice(self, folded: str, results: Sequence[RecognizerResult]) -> bool:
+        """A minor or youth cue whose words open in the first person and never address the
+        listener ("my mom says get off", not "is ur mom home" or "u have a quiz")."""
+        for r in results:
+            if r.kind not in ("frame:youth", "frame:minor"):
+                continue
+            persons = self.knowledge.persons.get(r.language)
+            if persons is None:
+                continue
+            first, second = persons
+            words = TOKEN_RE.findall(folded[r.start : r.end])
+            if words and words[0] in first and second.isdisjoint(words):
+                return True
+        return False
 
     def language_votes(self, text: str, folded: str) -> dict[str, int]:
         """Evidence for each language: Vietnamese letters, then frequent function words."""

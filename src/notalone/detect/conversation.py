@@ -296,7 +296,11 @@ class ConversationState:
         ):
             self._ages[message.sender] = analysis.stated_age
             changed |= self._older_teen_gap()
-        if analysis.peer and message.sender != self.child and not speaker.peer:
+        if (
+            (analysis.peer or analysis.own_youth)
+            and message.sender != self.child
+            and not speaker.peer
+        ):
             speaker.peer = True
             changed = True
             if speaker.best:

@@ -236,6 +236,9 @@ class Knowledge:
     index: PatternIndex  # tactics and warning frames
     context_index: PatternIndex  # negation, reported speech, news, everyday context, condition
     parent_names: frozenset[str] = frozenset()  # folded display names of a parent (speakers.yaml)
+    # per language, the words that open a phrase in the first person and those that address
+    # the listener (languages.yaml: persons), folded
+    persons: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -290,6 +293,25 @@ def _require(doc: Mapping[str, Any], key: str, kind: type, path: Path) -> Any:
     if not isinstance(value, kind):
         raise KnowledgeError(f"{path}: '{key}' must be a {kind.__name__}")
     return value
+
+
+def _persons(
+    langs: Mapping[str, Any], path: Path
+) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    out: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+    persons = langs.get("persons", {})
+    if not isinstance(persons, dict):
+        raise KnowledgeError(f"{path}: persons must map a language to first/second word lists")
+    for lang, spec in persons.items():
+        if not isinstance(spec, dict) or not all(
+            isinstance(spec.get(k), list) for k in ("first", "second")
+        ):
+            raise KnowledgeError(f"{path}: persons: {lang}: needs 'first' and 'second' lists")
+        out[str(lang)] = (
+            frozenset(fold(str(w)) for w in spec["first"]),
+            frozenset(fold(str(w)) for w in spec["second"]),
+        )
+    return out
 
 
 @cache
@@ -353,6 +375,7 @@ def load_knowledge(root: str | None = None) -> Knowledge:
         index=index,
         context_index=context_index,
         parent_names=_load_parent_names(base / "speakers.yaml"),
+        persons=_persons(langs, base / "languages.yaml"),
     )
 
 
