@@ -149,6 +149,10 @@ def test_a_message_too_long_for_one_window_keeps_what_its_sender_and_words_say()
     long_mom = "la " * (MAX_MESSAGE_CHARS // 3) + mom
     assert DET.analyzer.analyze(mom).calls_parent
     assert DET.analyzer.analyze(long_mom).calls_parent
+    told = "i just got the weirdest call from someone claiming to be the police. "
+    long_told = "la " * (MAX_MESSAGE_CHARS // 3) + told
+    assert DET.analyzer.analyze(told).retells
+    assert DET.analyzer.analyze(long_told).retells
 
 
 def test_when_the_registry_confirms_a_scam_number_then_the_message_is_an_alert() -> None:

@@ -268,6 +268,10 @@ class MessageAnalyzer:
             official=all(p.official for p in parts),
             calls_parent=any(p.calls_parent for p in parts),
             family_voice=any(p.family_voice for p in parts),
+            retells=any(p.retells for p in parts),
+            complies=any(p.complies for p in parts),
+            saw_through=any(p.saw_through for p in parts),
+            caller_voice=any(p.caller_voice for p in parts),
         )
 
     def _own_voice(self, folded: str, results: Sequence[RecognizerResult]) -> bool:
