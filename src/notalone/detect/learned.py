@@ -225,7 +225,7 @@ class LearnedStage:
     calib_a: float = 1.0
     calib_b: float = 0.0
     categories: tuple[str, ...] = ()
-    category_index: Mapping[str, int] = field(default_factory=FeatureRows)
+    category_index: FeatureRows = field(default_factory=FeatureRows)
     category_matrix: np.ndarray[Any, np.dtype[np.float32]] = field(
         default_factory=lambda: np.zeros((0, 0), dtype=np.float32)
     )
@@ -281,11 +281,7 @@ class LearnedStage:
         if not self.categories:
             return None
         feats, value = message_features(folded)
-        index = self.category_index
-        if isinstance(index, FeatureRows):
-            rows = index.lookup(feats)
-        else:
-            rows = [index[f] for f in feats if f in index]
+        rows = self.category_index.lookup(feats)
         scores = self.category_bias.astype(np.float64)
         if rows:
             scores = scores + value * self.category_matrix[rows].sum(axis=0)
